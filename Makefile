@@ -1,0 +1,55 @@
+# nn-kurs — everything a student, teacher or maintainer runs.
+# `make lab` and `make test` are all a newcomer needs; both set up .venv first.
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+DATA    ?= $(if $(NNKURS_DATA_DIR),$(NNKURS_DATA_DIR),)
+export PYTHONPATH := $(CURDIR)
+export MPLBACKEND := Agg
+export TF_CPP_MIN_LOG_LEVEL := 3
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help install venv kernel lab test test-unit test-notebooks test-exercises test-full \
+        exercises check-exercises bench clean
+
+help:
+	@echo "make lab              JupyterLab mit dem Kurs öffnen (richtet .venv ein)"
+	@echo "make test             alle Tests: utils, Aufgaben-Sync, Notebooks im Schnellmodus"
+	@echo "make exercises        notebooks/ aus solutions/ erzeugen"
+	@echo "make check-exercises  prüfen, ob notebooks/ aktuell ist"
+	@echo "make test-full        Lösungs-Notebooks im vollen Modus (langsam, Ziele geprüft)"
+	@echo "make bench            volle Läufe messen und als Tabelle ausgeben"
+	@echo "make clean            Ausgaben, Caches und .venv entfernen"
+
+venv install:
+	@bash scripts/venv.sh
+
+kernel: venv
+	@$(PY) -m ipykernel install --user --name nn-kurs --display-name "Python (nn-kurs)" >/dev/null
+	@echo "==> Jupyter-Kernel »nn-kurs« registriert."
+
+lab: kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) notebooks/
+
+exercises: venv
+	@$(PY) scripts/make_exercises.py
+
+check-exercises: venv
+	@$(PY) scripts/make_exercises.py --check
+
+test: venv check-exercises
+	$(PY) -m pytest -n 2 --dist loadgroup tests/ solutions/ -p no:cacheprovider
+
+test-unit: venv
+	$(PY) -m pytest tests/ -m "not notebook" -p no:cacheprovider
+
+test-full: venv
+	NNKURS_RESULTS_DIR=$${NNKURS_RESULTS_DIR:-build/results-full} $(PY) scripts/bench.py --check
+
+bench: venv
+	@$(PY) scripts/bench.py
+
+clean:
+	rm -rf build dist .pytest_cache solutions/.ipynb_checkpoints notebooks/.ipynb_checkpoints
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf $(VENV)

@@ -1,0 +1,98 @@
+"""Device choice, reproducibility and fast mode.
+
+Fast mode (``NNKURS_FAST=1``) is what CI runs: small subsets and few epochs, so that every
+solution notebook executes top to bottom in seconds. Full mode (the default) is what students
+get. Notebooks never write ``if FAST: ... else: ...`` with two sizes; they state the full size
+and ask :func:`epochs` or :func:`samples` for the size of the current mode.
+
+Verwendet in allen Notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+#: Cap on samples per subset in fast mode (see :func:`samples`).
+FAST_SAMPLES = 2000
+#: Epochs in fast mode (see :func:`epochs`).
+FAST_EPOCHS = 1
+
+
+def is_fast() -> bool:
+    """True when ``NNKURS_FAST`` is set to a true value (``1``, ``true``, ``yes``)."""
+    return os.environ.get("NNKURS_FAST", "").strip().lower() in {"1", "true", "yes", "ja"}
+
+
+#: Fast mode, read once at import (the environment of a kernel does not change).
+FAST = is_fast()
+
+
+def epochs(full: int, fast: int = FAST_EPOCHS) -> int:
+    """Number of epochs for the current mode: ``full`` normally, ``min(full, fast)`` in fast mode."""
+    return min(full, fast) if is_fast() else full
+
+
+def samples(full: int, fast: int = FAST_SAMPLES) -> int:
+    """Subset size for the current mode: ``full`` normally, ``min(full, fast)`` in fast mode."""
+    return min(full, fast) if is_fast() else full
+
+
+def device(verbose: bool = True):
+    """The best available PyTorch device: ``cuda``, then ``mps`` (Apple), then ``cpu``.
+
+    Prints the choice in German; on Colab without a GPU it says where to switch one on.
+    """
+    import torch
+
+    if torch.cuda.is_available():
+        dev = torch.device("cuda")
+        name = torch.cuda.get_device_name(0)
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        dev = torch.device("mps")
+        name = "Apple-GPU (MPS)"
+    else:
+        dev = torch.device("cpu")
+        name = f"CPU ({os.cpu_count()} Kerne)"
+    if verbose:
+        print(f"Gerät: {dev.type} – {name}")
+        if dev.type == "cpu" and "google.colab" in sys.modules:
+            print(
+                "Tipp: Auf Colab schalten Sie eine GPU über »Laufzeit → Laufzeittyp ändern → "
+                "Hardwarebeschleuniger: GPU« ein und führen das Notebook neu aus."
+            )
+    return dev
+
+
+def seed_everything(seed: int = 42) -> int:
+    """Seed Python, NumPy and (if installed) PyTorch and TensorFlow for reproducible runs."""
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # pragma: no cover - numpy is always installed
+        pass
+    # Only frameworks the notebook already imported are seeded: notebook 02 stays NumPy-only.
+    if "torch" in sys.modules:
+        import torch
+
+        torch.manual_seed(seed)  # also seeds CUDA and MPS
+    if "keras" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+    return seed
+
+
+def mode_summary() -> str:
+    """One German line saying which mode runs (printed by the notebooks' setup)."""
+    if is_fast():
+        return (
+            "Schnellmodus (NNKURS_FAST=1): kleine Teilmengen und wenige Epochen – "
+            "die Zahlen sind nicht aussagekräftig."
+        )
+    return "Vollständiger Modus: alle Daten, alle Epochen."
+

@@ -1,0 +1,141 @@
+"""A small, correct PyTorch training loop: ``fit``, ``train_epoch``, ``evaluate``, ``predict``.
+
+What it gets right that hand-written loops often get wrong:
+
+- ``model.train()`` before every training epoch and ``model.eval()`` + ``torch.no_grad()``
+  for every evaluation (Dropout and BatchNorm behave differently in the two modes);
+- the loss of an epoch is averaged per sample (each batch weighted by its size), so the last,
+  smaller batch does not distort it;
+- data is moved to the model's device, never with a hard-coded ``.cuda()``.
+
+Classification accuracy is computed from logits: ``argmax`` for several classes, ``logit > 0``
+for one output (binary, ``BCEWithLogitsLoss``).
+
+Verwendet in den Notebooks 03, 05 und 06.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class ImageDataset(Dataset):
+    """Grey-value images (``uint8``, ``(n, h, w)``) as float tensors ``(1, h, w)``.
+
+    Pixels are scaled to [0, 1], then standardised with ``mean`` and ``std``; ``transform``
+    (e.g. a torchvision ``v2`` augmentation) is applied per image on the fly.
+    """
+
+    def __init__(self, images, labels, transform=None, mean: float = 0.0, std: float = 1.0):
+        x = torch.as_tensor(np.asarray(images), dtype=torch.float32).unsqueeze(1) / 255.0
+        self.images = (x - mean) / std
+        self.labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        image = self.images[index]
+        if self.transform is not None:
+            image = self.transform(image)
+        return image, self.labels[index]
+
+
+def _correct(outputs: torch.Tensor, targets: torch.Tensor) -> int:
+    if outputs.ndim == 1 or outputs.shape[-1] == 1:
+        predicted = (outputs.reshape(-1) > 0).to(targets.dtype)
+        return int((predicted == targets.reshape(-1)).sum())
+    return int((outputs.argmax(dim=1) == targets).sum())
+
+
+def train_epoch(model, loader, loss_fn, optimizer, device, scheduler=None) -> tuple[float, float]:
+    """One epoch of training; returns ``(mean loss per sample, accuracy)``.
+
+    ``scheduler`` (optional) is stepped after every batch (e.g. ``OneCycleLR``).
+    """
+    model.train()
+    total_loss, correct, seen = 0.0, 0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        optimizer.zero_grad()
+        outputs = model(inputs)
+        loss = loss_fn(outputs, targets)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        total_loss += loss.item() * len(targets)
+        correct += _correct(outputs.detach(), targets)
+        seen += len(targets)
+    return total_loss / seen, correct / seen
+
+
+@torch.no_grad()
+def evaluate(model, loader, loss_fn, device) -> tuple[float, float]:
+    """Mean loss per sample and accuracy on ``loader``, in ``eval()`` mode without gradients."""
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)
+        outputs = model(inputs)
+        total_loss += loss_fn(outputs, targets).item() * len(targets)
+        correct += _correct(outputs, targets)
+        seen += len(targets)
+    return total_loss / seen, correct / seen
+
+
+@torch.no_grad()
+def predict(model, loader, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """All outputs (logits) and targets of ``loader`` on the CPU, in ``eval()`` mode."""
+    model.eval()
+    outputs, targets = [], []
+    for inputs, target in loader:
+        outputs.append(model(inputs.to(device)).cpu())
+        targets.append(target)
+    return torch.cat(outputs), torch.cat(targets)
+
+
+def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, *, loss_fn,
+        optimizer, epochs: int, device, scheduler=None, keep_best: bool = False,
+        checkpoint: str | None = None, progress: bool = True) -> dict[str, list[float]]:
+    """Train ``model`` for ``epochs`` epochs; returns the history as a dict of lists.
+
+    Keys: ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc`` (if ``test_loader``) and
+    ``seconds`` (per epoch). With ``keep_best`` the weights of the epoch with the best test
+    accuracy are restored at the end (and saved to ``checkpoint`` when a path is given).
+    ``scheduler`` is stepped once per batch.
+    """
+    from tqdm.auto import tqdm
+
+    model.to(device)
+    history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "seconds": []}
+    if test_loader is not None:
+        history.update(test_loss=[], test_acc=[])
+    best_acc, best_state = -1.0, None
+    bar = tqdm(range(1, epochs + 1), desc="Training", unit="Epoche", disable=not progress)
+    for _ in bar:
+        start = time.perf_counter()
+        loss, acc = train_epoch(model, train_loader, loss_fn, optimizer, device, scheduler)
+        history["train_loss"].append(loss)
+        history["train_acc"].append(acc)
+        shown = {"loss": f"{loss:.4f}", "acc": f"{acc:.4f}"}
+        if test_loader is not None:
+            test_loss, test_acc = evaluate(model, test_loader, loss_fn, device)
+            history["test_loss"].append(test_loss)
+            history["test_acc"].append(test_acc)
+            shown.update(test_loss=f"{test_loss:.4f}", test_acc=f"{test_acc:.4f}")
+            if keep_best and test_acc > best_acc:
+                best_acc, best_state = test_acc, copy.deepcopy(model.state_dict())
+                if checkpoint:
+                    torch.save(best_state, checkpoint)
+        history["seconds"].append(time.perf_counter() - start)
+        bar.set_postfix(shown)
+    if keep_best and best_state is not None:
+        model.load_state_dict(best_state)
+    return history
