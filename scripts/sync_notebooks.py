@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""Write the generated parts of the notebooks and the README from ``course.toml``.
+
+For every ``solutions/*.ipynb`` (the exercise notebooks inherit all of it via
+``make exercises``):
+
+- the setup cell (tagged ``setup``): nothing but finding the course folder locally; on Colab it
+  clones the pinned ``ref`` once and installs ``colab_install`` with the pins of
+  ``requirements.txt`` when they are missing;
+- the badge row right after the title (tagged ``badges``): Colab and Binder for this notebook;
+  ``make_exercises.py`` points the exercise copy at ``notebooks/``;
+- figures: a markdown cell that references ``attachment:NAME.png`` gets ``img/NAME.png``
+  attached (and loses attachments it no longer references), so it renders in JupyterLab,
+  on Colab and on GitHub without relative paths.
+
+In ``README.md`` the table between ``<!-- BEGIN NOTEBOOK TABLE -->`` and
+``<!-- END NOTEBOOK TABLE -->`` lists every notebook (title from its title cell).
+
+Deterministic and idempotent: a second run changes nothing. A notebook is rewritten only
+when its content changes.
+
+    python scripts/sync_notebooks.py            # write
+    python scripts/sync_notebooks.py --check    # exit 1 if anything is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE_BEGIN = "<!-- BEGIN NOTEBOOK TABLE -->"
+TABLE_END = "<!-- END NOTEBOOK TABLE -->"
+ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
+MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+IMPORT_NAMES = {"scikit-learn": "sklearn"}  # requirement name → module, where they differ
+COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
+
+
+class SyncError(ValueError):
+    """The configuration or a notebook does not follow the conventions."""
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+def load_config(root: Path = ROOT) -> dict:
+    """``course.toml`` plus the pins of ``requirements.txt``, validated."""
+    config = tomllib.loads((root / "course.toml").read_text(encoding="utf-8"))
+    for key in ("repository", "version", "ref", "binder_ref"):
+        if not isinstance(config.get(key), str) or not config[key]:
+            raise SyncError(f"course.toml: '{key}' fehlt.")
+    match = re.fullmatch(r"https://github\.com/([\w.-]+)/([\w.-]+)", config["repository"])
+    if not match or match.group(2).endswith(".git"):
+        raise SyncError("course.toml: 'repository' muss https://github.com/OWNER/NAME sein.")
+    config["slug"] = f"{match.group(1)}/{match.group(2)}"
+    pins = {}
+    for line in (root / "requirements.txt").read_text(encoding="utf-8").splitlines():
+        requirement = line.split("#", 1)[0].strip()
+        if "==" in requirement:
+            name, version = (part.strip() for part in requirement.split("==", 1))
+            pins[name.lower()] = f"{name}=={version}"
+    config["colab_pins"] = {}
+    for name in config.get("colab_install", []):
+        if name.lower() not in pins:
+            raise SyncError(f"course.toml: '{name}' ist nicht in requirements.txt festgelegt.")
+        module = IMPORT_NAMES.get(name.lower(), name.lower().replace("-", "_"))
+        config["colab_pins"][module] = pins[name.lower()]
+    return config
+
+
+# --- generated text --------------------------------------------------------------------------
+
+def setup_source(config: dict) -> str:
+    """Source of the setup cell."""
+    ref, url = config["ref"], config["repository"] + ".git"
+    return f'''\
+# Einrichtung (erzeugt aus course.toml von scripts/sync_notebooks.py, nicht von Hand ändern).
+# Lokal (JupyterLab, Binder) sucht diese Zelle nur den Kursordner mit `utils`.
+# Auf Google Colab lädt sie einmalig den Kurs in Version {ref} und installiert, was Colab fehlt.
+import sys
+from pathlib import Path
+
+if "google.colab" in sys.modules:
+    import importlib
+    import importlib.util
+    import subprocess
+
+    _root = Path("/content/nn-kurs")
+    if not (_root / "utils" / "__init__.py").is_file():
+        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{ref}",
+                        "{url}", str(_root)], check=True)
+    _missing = [pin for module, pin in {json.dumps(config["colab_pins"])}.items()
+                if importlib.util.find_spec(module) is None]
+    if _missing:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *_missing], check=True)
+        importlib.invalidate_caches()
+else:
+    _root = next((p for p in [Path.cwd(), *Path.cwd().parents]
+                  if (p / "utils" / "__init__.py").is_file()), None)
+    if _root is None:
+        raise FileNotFoundError("Kursordner mit `utils` nicht gefunden: Öffnen Sie das Notebook "
+                                "aus dem Ordner nn-kurs heraus (z. B. mit `make lab`).")
+if str(_root) not in sys.path:
+    sys.path.insert(0, str(_root))'''
+
+
+def colab_url(config: dict, path: str) -> str:
+    return f"https://colab.research.google.com/github/{config['slug']}/blob/{config['ref']}/{path}"
+
+
+def binder_url(config: dict, path: str) -> str:
+    ref = config["binder_ref"]
+    return f"https://mybinder.org/v2/gh/{config['slug']}/{ref}?urlpath=lab/tree/{path}"
+
+
+def badge_source(config: dict, name: str) -> str:
+    """Badge row of ``solutions/<name>`` (make_exercises.py points the copy at notebooks/)."""
+    path = f"solutions/{name}"
+    return (f"[![In Colab öffnen]({COLAB_BADGE})]({colab_url(config, path)}) "
+            f"[![Mit Binder starten]({BINDER_BADGE})]({binder_url(config, path)})")
+
+
+def notebook_table(config: dict, titles: dict[str, str], *, solutions: bool = True) -> str:
+    """Markdown table of all notebooks (name → title); without the solution column for bundles."""
+    badge = f"[![Binder]({BINDER_BADGE})]({binder_url(config, 'notebooks')})"
+    lines = [f"Alle Notebooks in einer Binder-Sitzung (JupyterLab im Browser): {badge}", ""]
+    if solutions:
+        lines += ["| Notebook | Aufgaben | Lösungen |", "|---|---|---|"]
+    else:
+        lines += ["| Notebook | Aufgaben |", "|---|---|"]
+    for name, title in titles.items():
+        folders = ("notebooks", "solutions") if solutions else ("notebooks",)
+        badges = [f"[![In Colab öffnen]({COLAB_BADGE})]({colab_url(config, f'{folder}/{name}')})"
+                  for folder in folders]
+        lines.append(f"| [{title}](notebooks/{name}) | " + " | ".join(badges) + " |")
+    return "\n".join(lines)
+
+
+def replace_table(readme: str, table: str, where: str = "README.md") -> str:
+    """``readme`` with the text between the table markers replaced by ``table``."""
+    begin, end = readme.find(TABLE_BEGIN), readme.find(TABLE_END)
+    if begin < 0 or end < begin:
+        raise SyncError(f"{where}: die Markierungen {TABLE_BEGIN} … {TABLE_END} fehlen.")
+    return readme[: begin + len(TABLE_BEGIN)] + "\n" + table + "\n" + readme[end:]
+
+
+# --- notebooks -------------------------------------------------------------------------------
+
+def title_of(nb: nbformat.NotebookNode, name: str) -> str:
+    """The title (``# NN · Titel``) of a notebook, from its first cell."""
+    first = nb.cells[0] if nb.cells else None
+    line = first.source.lstrip().splitlines()[0] if first and first.source.strip() else ""
+    if first is None or first.cell_type != "markdown" or not line.startswith("# "):
+        raise SyncError(f"{name}: Zelle 0 muss die Titelzelle »# NN · Titel« sein.")
+    return line[2:].strip()
+
+
+def _tagged(nb: nbformat.NotebookNode, tag: str) -> list[int]:
+    return [i for i, cell in enumerate(nb.cells) if tag in cell.get("metadata", {}).get("tags", [])]
+
+
+def _new_cell(nb: nbformat.NotebookNode, kind: str, tag: str, source: str):
+    cell = {"cell_type": kind, "metadata": {"tags": [tag]}, "source": source}
+    if kind == "code":
+        cell.update(execution_count=None, outputs=[])
+    if (nb.nbformat, nb.nbformat_minor) >= (4, 5):
+        taken = {c.get("id") for c in nb.cells}
+        cell["id"] = next(f"{tag}{n or ''}" for n in range(len(nb.cells) + 1)
+                          if f"{tag}{n or ''}" not in taken)
+    return nbformat.from_dict(cell)
+
+
+def _place(nb: nbformat.NotebookNode, name: str, tag: str, kind: str, source: str, index: int):
+    """Put exactly one cell tagged ``tag`` with ``source`` at ``index``."""
+    found = _tagged(nb, tag)
+    if len(found) > 1:
+        raise SyncError(f"{name}: mehrere Zellen mit dem Tag »{tag}« (Zellen {found}).")
+    cell = nb.cells.pop(found[0]) if found else _new_cell(nb, kind, tag, source)
+    if cell.cell_type != kind:
+        raise SyncError(f"{name}: die Zelle mit dem Tag »{tag}« muss eine {kind}-Zelle sein.")
+    cell.source = source
+    nb.cells.insert(index, cell)
+
+
+def attach_figures(nb: nbformat.NotebookNode, name: str, img_dir: Path) -> None:
+    """Attach ``img/NAME`` to every markdown cell that references ``attachment:NAME``."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        wanted = {}
+        for file_name in sorted(set(ATTACHMENT.findall(cell.source))):
+            path = img_dir / file_name
+            if not path.is_file() or path.suffix.lower() not in MIME:
+                raise SyncError(f"{name}, Zelle {index}: Abbildung img/{file_name} fehlt "
+                                f"(`make figures`?) oder hat kein Bildformat.")
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            wanted[file_name] = {MIME[path.suffix.lower()]: data}
+        if wanted:
+            cell["attachments"] = wanted
+        else:
+            cell.pop("attachments", None)
+
+
+def sync_notebook(nb: nbformat.NotebookNode, name: str, config: dict,
+                  img_dir: Path) -> nbformat.NotebookNode:
+    """A synced copy of solution notebook ``name``."""
+    nb = nbformat.from_dict(nb)
+    title_of(nb, name)
+    _place(nb, name, "badges", "markdown", badge_source(config, name), 1)
+    _place(nb, name, "setup", "code", setup_source(config), 2)
+    attach_figures(nb, name, img_dir)
+    return nb
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb, version=4) + "\n"
+
+
+def plan(root: Path = ROOT) -> dict[Path, str]:
+    """Every file that has to change → its new text."""
+    config = load_config(root)
+    changes, titles = {}, {}
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        synced = sync_notebook(nb, path.name, config, root / "img")
+        titles[path.name] = title_of(synced, path.name)
+        if synced != nb:
+            changes[path] = render(synced)
+    readme_path = root / "README.md"
+    if not readme_path.is_file():
+        raise SyncError("README.md fehlt.")
+    readme = readme_path.read_text(encoding="utf-8")
+    new_readme = replace_table(readme, notebook_table(config, titles))
+    if new_readme != readme:
+        changes[readme_path] = new_readme
+    return changes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="nur prüfen, nichts schreiben")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        changes = plan(args.root)
+    except (SyncError, OSError, tomllib.TOMLDecodeError) as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    names = [str(path.relative_to(args.root)) for path in changes]
+    if args.check:
+        if changes:
+            print("Setup-Zellen, Badges, Abbildungen oder README-Tabelle sind nicht aktuell – "
+                  "bitte `make exercises` ausführen und committen:", file=sys.stderr)
+            for name in names:
+                print(f"  veraltet: {name}", file=sys.stderr)
+            return 1
+        print("Setup-Zellen, Badges, Abbildungen und README-Tabelle sind aktuell.")
+        return 0
+    for path, text in changes.items():
+        path.write_text(text, encoding="utf-8")
+    print(f"sync: {len(changes)} Datei(en) aktualisiert" + "".join(f"\n  {n}" for n in names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Tests of scripts/sync_notebooks.py on temporary copies (and one check of the real repository)."""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_exercises  # noqa: E402
+import sync_notebooks as sync  # noqa: E402
+
+# The setup cell as authors first wrote it (before the generator existed).
+OLD_SETUP = '''import sys
+if "google.colab" in sys.modules:
+    subprocess.run(["git", "clone", "--branch", "v0.0.1", "https://example.org/x.git"])'''
+README = f"# nn-kurs\n\nText davor.\n\n{sync.TABLE_BEGIN}\nalt\n{sync.TABLE_END}\n\nText danach.\n"
+
+
+def make_notebook(title: str, *cells) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {title}\nEin Satz dazu."), *cells]
+    for number, cell in enumerate(nb.cells):  # deterministic ids
+        cell["id"] = f"cell-{number}"
+    return nb
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A minimal course: course.toml, requirements.txt, README, one solution, one figure."""
+    for name in ("course.toml", "requirements.txt"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "README.md").write_text(README, encoding="utf-8")
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "neuron.png").write_bytes(b"\x89PNG\r\n\x1a\nerstes Bild")
+    (tmp_path / "solutions").mkdir()
+    setup = nbformat.v4.new_code_cell(OLD_SETUP, metadata={"tags": ["setup"]})
+    figure = nbformat.v4.new_markdown_cell("![*Abbildung 1:* Ein Neuron](attachment:neuron.png)")
+    code = nbformat.v4.new_code_cell("def relu(x):\n    ### BEGIN SOLUTION\n    return max(x, 0)\n"
+                                     "    ### END SOLUTION")
+    nbformat.write(make_notebook("01 · Erstes Notebook", setup, figure, code),
+                   tmp_path / "solutions" / "01_erstes.ipynb")
+    return tmp_path
+
+
+def run(repo: Path, *args: str) -> int:
+    return sync.main(["--root", str(repo), *args])
+
+
+def snapshot(repo: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
+
+
+def test_sync_writes_setup_badges_figures_and_table(repo):
+    assert run(repo, "--check") == 1
+    assert run(repo) == 0
+    assert run(repo, "--check") == 0
+    config = sync.load_config(repo)
+    nb = nbformat.read(repo / "solutions" / "01_erstes.ipynb", as_version=4)
+    assert nb.cells[1].metadata.tags == ["badges"] and nb.cells[1].cell_type == "markdown"
+    assert nb.cells[2].metadata.tags == ["setup"]
+    assert nb.cells[2].source == sync.setup_source(config)
+    assert f"--branch\", \"{config['ref']}\"" in nb.cells[2].source
+    assert "v0.0.1" not in nb.cells[2].source
+    colab = (f"https://colab.research.google.com/github/{config['slug']}/blob/{config['ref']}/"
+             "solutions/01_erstes.ipynb")
+    assert colab in nb.cells[1].source and "mybinder.org" in nb.cells[1].source
+    # the figure is attached from img/, nothing else changed
+    assert nb.cells[3].attachments == {
+        "neuron.png": {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\nerstes Bild").decode()}}
+    assert "### BEGIN SOLUTION" in nb.cells[4].source
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith("# nn-kurs\n\nText davor.") and readme.endswith("Text danach.\n")
+    assert "alt\n" not in readme
+    assert "| [01 · Erstes Notebook](notebooks/01_erstes.ipynb) |" in readme
+    assert colab in readme and colab.replace("solutions/", "notebooks/") in readme
+
+
+def test_sync_is_idempotent_and_deterministic(repo, tmp_path_factory):
+    other = tmp_path_factory.mktemp("other")
+    shutil.copytree(repo, other, dirs_exist_ok=True)
+    assert run(repo) == 0
+    first = snapshot(repo)
+    assert run(repo) == 0
+    assert snapshot(repo) == first
+    assert run(other) == 0
+    assert snapshot(other) == first
+
+
+def test_check_notices_new_notebook_changed_figure_and_config(repo):
+    assert run(repo) == 0
+    # a notebook added later gets its cells and its row
+    nbformat.write(make_notebook("02 · Zweites"), repo / "solutions" / "02_zweites.ipynb")
+    assert run(repo, "--check") == 1
+    assert run(repo) == 0
+    assert "[02 · Zweites](notebooks/02_zweites.ipynb)" in (repo / "README.md").read_text("utf-8")
+    second = nbformat.read(repo / "solutions" / "02_zweites.ipynb", as_version=4)
+    assert [c.metadata.get("tags") for c in second.cells[1:3]] == [["badges"], ["setup"]]
+    # a redrawn figure
+    (repo / "img" / "neuron.png").write_bytes(b"\x89PNG\r\n\x1a\nneu gezeichnet")
+    assert run(repo, "--check") == 1
+    assert run(repo) == 0
+    # a new version in course.toml
+    toml = repo / "course.toml"
+    toml.write_text(toml.read_text("utf-8").replace('ref = "v0.1.0"', 'ref = "v9.9.9"'), "utf-8")
+    assert run(repo, "--check") == 1
+    assert run(repo) == 0
+    assert "v9.9.9" in nbformat.read(repo / "solutions" / "01_erstes.ipynb", 4).cells[2].source
+
+
+def test_unreferenced_attachment_is_removed_and_missing_figure_is_an_error(repo, capsys):
+    assert run(repo) == 0
+    path = repo / "solutions" / "01_erstes.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].source = "Kein Bild mehr."
+    nbformat.write(nb, path)
+    assert run(repo) == 0
+    assert "attachments" not in nbformat.read(path, as_version=4).cells[3]
+    nb.cells[3].source = "![fehlt](attachment:gibt_es_nicht.png)"
+    nbformat.write(nb, path)
+    assert run(repo, "--check") == 2
+    assert "img/gibt_es_nicht.png fehlt" in capsys.readouterr().err
+
+
+def test_convention_errors_name_the_notebook(repo, capsys):
+    path = repo / "solutions" / "01_erstes.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source = "Kein Titel"
+    nbformat.write(nb, path)
+    assert run(repo) == 2
+    assert "01_erstes.ipynb: Zelle 0" in capsys.readouterr().err
+    (repo / "README.md").write_text("# ohne Markierungen\n", encoding="utf-8")
+    nb.cells[0].source = "# 01 · Titel"
+    nbformat.write(nb, path)
+    assert run(repo) == 2
+    assert "Markierungen" in capsys.readouterr().err
+
+
+def test_exercise_badges_point_to_notebooks(repo):
+    assert run(repo) == 0
+    exercises = make_exercises.build(repo / "solutions", repo / "notebooks")
+    text = exercises[repo / "notebooks" / "01_erstes.ipynb"]
+    badges = nbformat.reads(text, as_version=4).cells[1].source
+    assert "solutions/" not in badges
+    assert "blob/v0.1.0/notebooks/01_erstes.ipynb" in badges
+    assert "lab/tree/notebooks/01_erstes.ipynb" in badges
+
+
+def _exec_setup(source: str, cwd: Path, monkeypatch, colab: bool, missing=()):
+    """Run the setup cell's code in ``cwd``; returns the commands it would have run."""
+    commands = []
+    monkeypatch.chdir(cwd)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: commands.append(cmd))
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in missing else real_find_spec(name, *a))
+    if colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    namespace: dict = {}
+    exec(compile(source, "setup", "exec"), namespace)  # noqa: S102 - our own generated cell
+    return commands, namespace
+
+
+def test_setup_cell_locally_only_finds_the_course(tmp_path, monkeypatch):
+    (tmp_path / "utils").mkdir()
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "notebooks").mkdir()
+    source = sync.setup_source(sync.load_config(ROOT))
+    commands, namespace = _exec_setup(source, tmp_path / "notebooks", monkeypatch, colab=False)
+    assert commands == []
+    assert sys.path[0] == str(tmp_path) and namespace["_root"] == tmp_path
+    monkeypatch.chdir("/")
+    with pytest.raises(FileNotFoundError, match="Kursordner"):
+        exec(compile(source, "setup", "exec"), {})  # noqa: S102
+
+
+def test_setup_cell_on_colab_clones_pinned_ref_and_installs_only_missing(tmp_path, monkeypatch):
+    config = sync.load_config(ROOT)
+    source = sync.setup_source(config)
+    commands, _ = _exec_setup(source, tmp_path, monkeypatch, colab=True)
+    clone = [c for c in commands if c[:2] == ["git", "clone"]]
+    assert len(clone) == 1 and config["ref"] in clone[0] and "/content/nn-kurs" in clone[0]
+    assert not any("pip" in c for c in commands)  # rdkit is importable here
+    commands, _ = _exec_setup(source, tmp_path, monkeypatch, colab=True, missing={"rdkit"})
+    pins = [line for line in (ROOT / "requirements.txt").read_text().splitlines()
+            if line.startswith("rdkit==")]
+    pip = [c for c in commands if "pip" in c]
+    assert len(pip) == 1 and pip[0][-1] == pins[0].split()[0]
+    assert "wget" not in source and "curl" not in source
+
+
+def test_repository_is_in_sync():
+    """The committed notebooks and README match course.toml and img/ (CI: `make check-sync`)."""
+    assert sync.plan(ROOT) == {}, "bitte `make exercises` ausführen und committen"
