@@ -7,6 +7,7 @@ Rules (after nbgrader):
   indented like its marker, by ``# IHR CODE HIER`` and ``raise NotImplementedError()``.
 - Markdown cells: a region between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->``
   (or the ``### BEGIN/END SOLUTION`` lines) becomes ``*IHRE ANTWORT HIER*``.
+- The badge row (markdown cell tagged ``badges``) links to ``notebooks/`` instead of ``solutions/``.
 - Outputs, execution counts and per-cell run metadata are removed; everything else is kept.
 - Unclosed, nested or stray markers are an error naming the notebook and the cell.
 
@@ -78,6 +79,8 @@ def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.Notebo
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
             cell.source = strip_regions(cell.source, markdown=True, where=where)
+            if "badges" in cell.metadata.get("tags", []):  # badge row (sync_notebooks.py)
+                cell.source = cell.source.replace("solutions/", "notebooks/")
     nb.metadata.pop("widgets", None)
     return nb
 
