@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Write the teacher bundles (``make dist``).
+
+- ``dist/nn-kurs-aufgaben-<version>.zip``: what students get — exercise notebooks, ``utils``,
+  ``img``, ``data/README.md``, requirements, environment, README (notebook table without the
+  solution column), Makefile and the scripts to set up and check it (``make check-bundle``).
+- ``dist/nn-kurs-loesungen-<version>.zip``: the solution notebooks with their outputs.
+
+Before writing, the exercise files are scanned for anything from the solutions: marker lines,
+the lines inside solution regions (code and markdown answers) and outputs. A leak is an error
+and no bundle is written. The zips are deterministic (sorted, fixed timestamps).
+
+    python scripts/make_dist.py [--out dist]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import make_exercises  # noqa: E402
+import sync_notebooks  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Files of the exercise bundle (glob patterns below the repository root).
+EXERCISE_FILES = [
+    "notebooks/*.ipynb", "utils/**/*.py", "img/*.png", "data/README.md", "requirements.txt",
+    "environment.yml", "README.md", "Makefile", "scripts/venv.sh", "scripts/run_notebook.py",
+    "scripts/check_bundle.py",
+]
+SOLUTION_FILES = ["solutions/*.ipynb"]
+REQUIRED = {"notebooks/*.ipynb", "utils/**/*.py", "requirements.txt", "environment.yml",
+            "README.md", "Makefile", "scripts/check_bundle.py"}
+MARKER = re.compile(r"^\s*(###|<!--)\s*(BEGIN|END) SOLUTION\s*(-->)?\s*$")
+#: Shorter normalised lines (``return x``, ``else:``) say nothing about a solution.
+MIN_SECRET_LENGTH = 12
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+
+
+class LeakError(RuntimeError):
+    """The exercise bundle would contain something from the solutions."""
+
+
+def normalise(line: str) -> str:
+    return " ".join(line.split())
+
+
+def solution_lines(solutions: Path) -> tuple[set[str], set[str]]:
+    """``(secret, public)`` normalised lines of all solution notebooks.
+
+    Secret: inside a ``BEGIN/END SOLUTION`` region (code or markdown), at least
+    ``MIN_SECRET_LENGTH`` characters, and nowhere outside a region (a line the notebook also
+    shows in its explanations, like ``model.eval()``, is public).
+    """
+    inside_lines, outside_lines = set(), set()
+    for path in sorted(solutions.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type not in ("code", "markdown"):
+                continue
+            begin, end = ((make_exercises.CODE_BEGIN, make_exercises.CODE_END)
+                          if cell.cell_type == "code"
+                          else (make_exercises.MD_BEGIN, make_exercises.MD_END))
+            inside = False
+            for line in cell.source.splitlines():
+                if begin.match(line):
+                    inside = True
+                elif end.match(line):
+                    inside = False
+                else:
+                    (inside_lines if inside else outside_lines).add(normalise(line))
+    secret = {line for line in inside_lines - outside_lines if len(line) >= MIN_SECRET_LENGTH}
+    return secret, outside_lines
+
+
+def find_leaks(files: dict[str, bytes], secret: set[str]) -> list[str]:
+    """Every solution trace in ``files`` (bundle path → content), as German messages."""
+    leaks = []
+    for name, content in sorted(files.items()):
+        if name.endswith(".ipynb"):
+            nb = nbformat.reads(content.decode("utf-8"), as_version=4)
+            chunks = []
+            for index, cell in enumerate(nb.cells):
+                chunks.append((f"{name}, Zelle {index}", cell.source))
+                if cell.get("outputs") or cell.get("execution_count") is not None:
+                    leaks.append(f"{name}, Zelle {index}: Ausgabe oder Ausführungszähler")
+        elif name.endswith((".py", ".md", ".txt", ".yml", ".toml", ".sh")) or "." not in name:
+            chunks = [(name, content.decode("utf-8"))]
+        else:
+            continue
+        for where, text in chunks:
+            for number, line in enumerate(text.splitlines(), start=1):
+                if MARKER.match(line):
+                    leaks.append(f"{where}, Zeile {number}: Lösungsmarkierung »{line.strip()}«")
+                elif normalise(line) in secret:
+                    leaks.append(f"{where}, Zeile {number}: Lösungszeile »{line.strip()}«")
+    return leaks
+
+
+def collect(root: Path, patterns: list[str], required: set[str] = frozenset()) -> dict[str, bytes]:
+    """Bundle path → content for every file matching ``patterns`` (no caches)."""
+    files = {}
+    for pattern in patterns:
+        matches = [p for p in sorted(root.glob(pattern))
+                   if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints"
+                   not in p.parts]
+        if not matches and pattern in required:
+            raise FileNotFoundError(f"für das Paket fehlt: {pattern}")
+        if not matches:
+            print(f"Hinweis: {pattern} fehlt, wird nicht eingepackt.", file=sys.stderr)
+        for path in matches:
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
+    return files
+
+
+def exercise_files(root: Path) -> dict[str, bytes]:
+    """Contents of the exercise bundle; the README's table loses its solution column."""
+    files = collect(root, EXERCISE_FILES, REQUIRED)
+    config = sync_notebooks.load_config(root)
+    titles = {}
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        titles[path.name] = sync_notebooks.title_of(nbformat.read(path, as_version=4), path.name)
+    readme = files["README.md"].decode("utf-8")
+    table = sync_notebooks.notebook_table(config, titles, solutions=False)
+    files["README.md"] = sync_notebooks.replace_table(readme, table).encode("utf-8")
+    return files
+
+
+def write_zip(path: Path, prefix: str, files: dict[str, bytes]) -> None:
+    """A deterministic zip: sorted entries below ``prefix/``, fixed time stamps."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(f"{prefix}/{name}", date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if name.endswith(".sh") else 0o644) << 16
+            archive.writestr(info, files[name], compresslevel=9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+
+
+def build(root: Path = ROOT, out: Path | None = None, *, check: bool = True) -> list[Path]:
+    """Write both bundles into ``out`` (default ``root/dist``); returns their paths.
+
+    ``check=False`` skips the leak scan and the freshness check (tests use it to prove that
+    their own scan catches a planted leak).
+    """
+    out = out or root / "dist"
+    version = sync_notebooks.load_config(root)["version"]
+    exercises = exercise_files(root)
+    if check:
+        wanted = make_exercises.build(root / "solutions", root / "notebooks")
+        stale = [p.name for p, text in wanted.items()
+                 if exercises.get(f"notebooks/{p.name}") != text.encode("utf-8")]
+        if stale or len(wanted) != sum(n.startswith("notebooks/") for n in exercises):
+            raise LeakError("notebooks/ ist nicht aktuell (`make exercises`): " + ", ".join(stale))
+        leaks = find_leaks(exercises, solution_lines(root / "solutions")[0])
+        if leaks:
+            raise LeakError("Das Aufgabenpaket enthielte Lösungen:\n  " + "\n  ".join(leaks))
+    paths = []
+    for kind, files in (("aufgaben", exercises), ("loesungen", collect(root, SOLUTION_FILES))):
+        name = f"nn-kurs-{kind}-{version}"
+        paths.append(out / f"{name}.zip")
+        write_zip(paths[-1], name, files)
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None, help="Zielordner (Standard: dist/)")
+    args = parser.parse_args(argv)
+    try:
+        paths = build(ROOT, args.out)
+    except (LeakError, FileNotFoundError, make_exercises.MarkerError,
+            sync_notebooks.SyncError) as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        with zipfile.ZipFile(path) as archive:
+            count = len(archive.namelist())
+        print(f"{path.relative_to(ROOT) if ROOT in path.parents else path}: "
+              f"{count} Dateien, {path.stat().st_size / 1e6:.1f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

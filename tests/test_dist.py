@@ -1,0 +1,206 @@
+"""The teacher bundles (scripts/make_dist.py): the exercise bundle never contains solutions.
+
+Every test unpacks a real zip. The scan is independent of make_exercises: it takes every line
+inside a solution region of solutions/*.ipynb (code and markdown answers) and looks for it in
+every text file of the bundle. Two courses are checked: a small synthetic one (always, so the
+tooling is tested before any notebook exists) and this repository (when it has notebooks).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import make_dist  # noqa: E402
+import make_exercises  # noqa: E402
+import sync_notebooks  # noqa: E402
+
+SECRET_CODE = "    return np.maximum(values, 0.0) * scale"
+SECRET_ANSWER = "Die Verzerrung verschiebt die Schwelle des Neurons."
+
+
+def unpack(path: Path, into: Path) -> Path:
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        archive.extractall(into)
+    prefix = {name.split("/")[0] for name in names}
+    assert prefix == {path.stem}, f"alles in einem Ordner {path.stem}/"
+    return into / path.stem
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def synthetic_solution() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 01 · Probe\nEin Notebook nur für die Tests."),
+        nbformat.v4.new_code_cell("", metadata={"tags": ["setup"]}),
+        nbformat.v4.new_code_cell("import numpy as np\nimport utils\n"
+                                  "from utils.checks import run_check"),
+        nbformat.v4.new_markdown_cell("![*Abbildung 1:* Ein Neuron](attachment:neuron.png)"),
+        nbformat.v4.new_code_cell("def relu(values, scale=1.0):\n    ### BEGIN SOLUTION\n"
+                                  f"{SECRET_CODE}\n    ### END SOLUTION\n\nprint(relu(1.0))"),
+        nbformat.v4.new_markdown_cell("Was bewirkt die Verzerrung?\n\n<!-- BEGIN SOLUTION -->\n"
+                                      f"{SECRET_ANSWER}\n<!-- END SOLUTION -->"),
+    ]
+    nb.cells[4].outputs = [nbformat.v4.new_output("stream", text="1.0\n")]
+    nb.cells[4].execution_count = 3
+    for number, cell in enumerate(nb.cells):
+        cell["id"] = f"c{number}"
+    return nb
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """A copy of the course's tooling with one synthetic solution notebook, synced."""
+    course = tmp_path_factory.mktemp("kurs")
+    for name in ("course.toml", "requirements.txt", "environment.yml", "Makefile"):
+        shutil.copy(ROOT / name, course / name)
+    for folder in ("scripts", "utils", "img"):
+        shutil.copytree(ROOT / folder, course / folder,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "README.md").write_text(
+        f"# Kurs\n\n{sync_notebooks.TABLE_BEGIN}\n{sync_notebooks.TABLE_END}\n", "utf-8")
+    (course / "solutions").mkdir()
+    nbformat.write(synthetic_solution(), course / "solutions" / "01_probe.ipynb")
+    assert sync_notebooks.main(["--root", str(course)]) == 0
+    exercises = make_exercises.build(course / "solutions", course / "notebooks")
+    (course / "notebooks").mkdir()
+    for path, text in exercises.items():
+        path.write_text(text, encoding="utf-8")
+    return course
+
+
+def build_and_unpack(course: Path, into: Path, *, check: bool) -> tuple[Path, Path]:
+    exercises_zip, solutions_zip = make_dist.build(course, into / "dist", check=check)
+    return unpack(exercises_zip, into / "aufgaben"), unpack(solutions_zip, into / "loesungen")
+
+
+def assert_no_solutions(bundle: Path, solutions: Path) -> None:
+    """The leak test: nothing of the solutions is in the unpacked exercise bundle."""
+    secret, _ = make_dist.solution_lines(solutions)
+    files = read_tree(bundle)
+    leaks = make_dist.find_leaks(files, secret)
+    assert not leaks, "Lösungen im Aufgabenpaket:\n" + "\n".join(leaks)
+    assert not any(name.startswith(("solutions/", "tests/")) for name in files)
+    assert "scripts/make_exercises.py" not in files
+    for name in files:
+        if name.endswith(".ipynb"):
+            nb = nbformat.reads(files[name].decode("utf-8"), as_version=4)
+            for cell in nb.cells:
+                assert not cell.get("outputs") and cell.get("execution_count") is None, name
+    readme = files["README.md"].decode("utf-8")
+    assert "solutions/" not in readme, "README des Aufgabenpakets verlinkt Lösungen"
+
+
+def run_bundle_check(bundle: Path) -> subprocess.CompletedProcess:
+    """`make check-bundle` inside the unpacked bundle, with this repository's environment."""
+    if not (bundle / ".venv").exists():
+        (bundle / ".venv").symlink_to((ROOT / ".venv").resolve())
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MAKEFLAGS")}
+    return subprocess.run(["make", "--no-print-directory", "check-bundle"], cwd=bundle, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
+    bundle, solutions = build_and_unpack(synthetic, tmp_path, check=True)
+    files = read_tree(bundle)
+    for name in ("notebooks/01_probe.ipynb", "utils/__init__.py", "utils/checks/__init__.py",
+                 "img/neuron.png", "requirements.txt", "environment.yml", "README.md",
+                 "Makefile", "scripts/check_bundle.py", "scripts/venv.sh"):
+        assert name in files, name
+    exercise = nbformat.reads(files["notebooks/01_probe.ipynb"].decode(), as_version=4)
+    assert "raise NotImplementedError()" in exercise.cells[5].source
+    assert "*IHRE ANTWORT HIER*" in exercise.cells[6].source
+    assert exercise.cells[4].attachments["neuron.png"]["image/png"]
+    assert_no_solutions(bundle, synthetic / "solutions")
+    solution = (solutions / "solutions" / "01_probe.ipynb").read_text("utf-8")
+    assert SECRET_CODE.strip() in solution and SECRET_ANSWER in solution
+
+
+@pytest.mark.parametrize("plant", ["code", "answer", "marker", "output"])
+def test_leak_test_catches_a_planted_solution(synthetic, tmp_path, plant):
+    """Plant a leak into an exercise of a copy: the scan (and make_dist) must refuse it."""
+    course = tmp_path / "kurs"
+    shutil.copytree(synthetic, course)
+    path = course / "notebooks" / "01_probe.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    if plant == "code":
+        nb.cells[5].source = nb.cells[5].source.replace("raise NotImplementedError()",
+                                                        SECRET_CODE.strip())
+    elif plant == "answer":
+        nb.cells[6].source += "\n" + SECRET_ANSWER
+    elif plant == "marker":
+        nb.cells[5].source += "\n    ### END SOLUTION"
+    else:
+        nb.cells[5].outputs = [nbformat.v4.new_output("stream", text="1.0\n")]
+    nbformat.write(nb, path)
+    bundle, _ = build_and_unpack(course, tmp_path, check=False)
+    with pytest.raises(AssertionError, match="Lösungen im Aufgabenpaket"):
+        assert_no_solutions(bundle, course / "solutions")
+    with pytest.raises(make_dist.LeakError):
+        make_dist.build(course, tmp_path / "refused", check=True)
+    assert not (tmp_path / "refused").exists()
+
+
+def test_public_lines_are_not_leaks(tmp_path):
+    """A line the notebook also shows outside a region, or a trivial one, is not secret."""
+    nb = synthetic_solution()
+    nb.cells.append(nbformat.v4.new_code_cell(f"def shown(values, scale):\n{SECRET_CODE}"))
+    nb.cells[4].source = nb.cells[4].source.replace(SECRET_CODE, SECRET_CODE + "\n    return x")
+    nbformat.write(nb, tmp_path / "01.ipynb")
+    secret, public = make_dist.solution_lines(tmp_path)
+    assert secret == {SECRET_ANSWER}
+    assert make_dist.normalise(SECRET_CODE) in public
+
+
+def test_synthetic_bundle_checks_itself(synthetic, tmp_path):
+    bundle, _ = build_and_unpack(synthetic, tmp_path, check=True)
+    result = run_bundle_check(bundle)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok     01_probe.ipynb: 1 Aufgabe(n)" in result.stdout
+    # the check is not a rubber stamp: an output left in an exercise makes it fail
+    path = bundle / "notebooks" / "01_probe.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[5].outputs = [nbformat.v4.new_output("stream", text="x\n")]
+    nb.cells[3].source += "\nfrom utils.checks import nb99"
+    nbformat.write(nb, path)
+    result = run_bundle_check(bundle)
+    assert result.returncode != 0
+    assert "enthält Ausgaben" in result.stdout and "utils.checks.nb99 fehlt" in result.stdout
+
+
+def test_bundles_are_deterministic(synthetic, tmp_path):
+    first = make_dist.build(synthetic, tmp_path / "a")
+    second = make_dist.build(synthetic, tmp_path / "b")
+    assert [p.name for p in first] == ["nn-kurs-aufgaben-0.1.0.zip", "nn-kurs-loesungen-0.1.0.zip"]
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+
+
+REAL = sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.skipif(not REAL, reason="noch keine Notebooks in solutions/")
+def test_repository_bundle_has_no_solutions_and_checks_itself(tmp_path):
+    bundle, solutions = build_and_unpack(ROOT, tmp_path, check=True)
+    assert sorted(p.name for p in (bundle / "notebooks").glob("*.ipynb")) == [p.name for p in REAL]
+    assert sorted(p.name for p in (solutions / "solutions").glob("*.ipynb")) == [
+        p.name for p in REAL]
+    assert_no_solutions(bundle, ROOT / "solutions")
+    result = run_bundle_check(bundle)
+    assert result.returncode == 0, result.stdout + result.stderr
