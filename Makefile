@@ -10,13 +10,18 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help install venv kernel lab test test-unit test-notebooks test-exercises test-full \
-        exercises check-exercises bench clean
+        exercises check-exercises bench clean figures sync check-sync dist check-bundle
 
 help:
 	@echo "make lab              JupyterLab mit dem Kurs öffnen (richtet .venv ein)"
 	@echo "make test             alle Tests: utils, Aufgaben-Sync, Notebooks im Schnellmodus"
 	@echo "make exercises        notebooks/ aus solutions/ erzeugen"
 	@echo "make check-exercises  prüfen, ob notebooks/ aktuell ist"
+	@echo "make sync             Setup-Zellen, Badges, Abbildungen, README-Tabelle aus course.toml"
+	@echo "make check-sync       prüfen, ob das alles aktuell ist"
+	@echo "make figures          Abbildungen in img/ neu zeichnen"
+	@echo "make dist             Pakete für Lehrkräfte: dist/nn-kurs-{aufgaben,loesungen}-*.zip"
+	@echo "make check-bundle     Aufgaben-Notebooks prüfen (RUN=1: bis zur ersten Aufgabe ausführen)"
 	@echo "make test-full        Lösungs-Notebooks im vollen Modus (langsam, Ziele geprüft)"
 	@echo "make bench            volle Läufe messen und als Tabelle ausgeben"
 	@echo "make clean            Ausgaben, Caches und .venv entfernen"
@@ -31,13 +36,13 @@ kernel: venv
 lab: kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) notebooks/
 
-exercises: venv
+exercises: venv sync
 	@$(PY) scripts/make_exercises.py
 
 check-exercises: venv
 	@$(PY) scripts/make_exercises.py --check
 
-test: venv check-exercises
+test: venv check-exercises check-sync
 	$(PY) -m pytest -n 2 --dist loadgroup tests/ solutions/ -p no:cacheprovider
 
 test-unit: venv
@@ -48,6 +53,21 @@ test-full: venv
 
 bench: venv
 	@$(PY) scripts/bench.py
+
+figures: venv
+	@$(PY) scripts/make_figures.py
+
+sync: venv
+	@$(PY) scripts/sync_notebooks.py
+
+check-sync: venv
+	@$(PY) scripts/sync_notebooks.py --check
+
+dist: venv check-sync check-exercises
+	@$(PY) scripts/make_dist.py
+
+check-bundle: venv
+	@$(PY) scripts/check_bundle.py $(if $(RUN),--run)
 
 clean:
 	rm -rf build dist .pytest_cache solutions/.ipynb_checkpoints notebooks/.ipynb_checkpoints
