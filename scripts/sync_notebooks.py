@@ -132,15 +132,18 @@ def notebook_table(config: dict, titles: dict[str, str], *, solutions: bool = Tr
     """Markdown table of all notebooks (name → title); without the solution column for bundles."""
     badge = f"[![Binder]({BINDER_BADGE})]({binder_url(config, 'notebooks')})"
     lines = [f"Alle Notebooks in einer Binder-Sitzung (JupyterLab im Browser): {badge}", ""]
-    if solutions:
-        lines += ["| Notebook | Aufgaben | Lösungen |", "|---|---|---|"]
-    else:
-        lines += ["| Notebook | Aufgaben |", "|---|---|"]
+    folders = ("notebooks", "solutions") if solutions else ("notebooks",)
+    header = ["Nr.", "Thema", "Aufgaben", "Lösungen"][: 2 + len(folders)]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, title in titles.items():
-        folders = ("notebooks", "solutions") if solutions else ("notebooks",)
-        badges = [f"[![In Colab öffnen]({COLAB_BADGE})]({colab_url(config, f'{folder}/{name}')})"
-                  for folder in folders]
-        lines.append(f"| [{title}](notebooks/{name}) | " + " | ".join(badges) + " |")
+        number, _, topic = title.partition(" · ")
+        if not topic:
+            number, topic = name.split("_", 1)[0], title
+        cells = [number, topic] + [
+            f"[{folder}/{name}]({folder}/{name}) "
+            f"[![In Colab öffnen]({COLAB_BADGE})]({colab_url(config, f'{folder}/{name}')})"
+            for folder in folders]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@ tooling is tested before any notebook exists) and this repository (when it has n
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -105,7 +106,8 @@ def assert_no_solutions(bundle: Path, solutions: Path) -> None:
             for cell in nb.cells:
                 assert not cell.get("outputs") and cell.get("execution_count") is None, name
     readme = files["README.md"].decode("utf-8")
-    assert "solutions/" not in readme, "README des Aufgabenpakets verlinkt Lösungen"
+    linked = re.findall(r"solutions/[\w.-]+\.ipynb", readme)
+    assert not linked, f"README des Aufgabenpakets verlinkt Lösungen: {linked}"
 
 
 def run_bundle_check(bundle: Path) -> subprocess.CompletedProcess:

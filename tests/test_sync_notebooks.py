@@ -83,7 +83,7 @@ def test_sync_writes_setup_badges_figures_and_table(repo):
     readme = (repo / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("# nn-kurs\n\nText davor.") and readme.endswith("Text danach.\n")
     assert "alt\n" not in readme
-    assert "| [01 · Erstes Notebook](notebooks/01_erstes.ipynb) |" in readme
+    assert "| 01 | Erstes Notebook | [notebooks/01_erstes.ipynb](notebooks/01_erstes.ipynb) " in readme
     assert colab in readme and colab.replace("solutions/", "notebooks/") in readme
 
 
@@ -104,7 +104,7 @@ def test_check_notices_new_notebook_changed_figure_and_config(repo):
     nbformat.write(make_notebook("02 · Zweites"), repo / "solutions" / "02_zweites.ipynb")
     assert run(repo, "--check") == 1
     assert run(repo) == 0
-    assert "[02 · Zweites](notebooks/02_zweites.ipynb)" in (repo / "README.md").read_text("utf-8")
+    assert "| 02 | Zweites | [notebooks/02_zweites.ipynb]" in (repo / "README.md").read_text("utf-8")
     second = nbformat.read(repo / "solutions" / "02_zweites.ipynb", as_version=4)
     assert [c.metadata.get("tags") for c in second.cells[1:3]] == [["badges"], ["setup"]]
     # a redrawn figure
