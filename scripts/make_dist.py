@@ -156,14 +156,14 @@ def build(root: Path = ROOT, out: Path | None = None, *, check: bool = True) -> 
     version = sync_notebooks.load_config(root)["version"]
     exercises = exercise_files(root)
     if check:
+        leaks = find_leaks(exercises, solution_lines(root / "solutions")[0])
+        if leaks:
+            raise LeakError("Das Aufgabenpaket enthielte Lösungen:\n  " + "\n  ".join(leaks))
         wanted = make_exercises.build(root / "solutions", root / "notebooks")
         stale = [p.name for p, text in wanted.items()
                  if exercises.get(f"notebooks/{p.name}") != text.encode("utf-8")]
         if stale or len(wanted) != sum(n.startswith("notebooks/") for n in exercises):
             raise LeakError("notebooks/ ist nicht aktuell (`make exercises`): " + ", ".join(stale))
-        leaks = find_leaks(exercises, solution_lines(root / "solutions")[0])
-        if leaks:
-            raise LeakError("Das Aufgabenpaket enthielte Lösungen:\n  " + "\n  ".join(leaks))
     paths = []
     for kind, files in (("aufgaben", exercises), ("loesungen", collect(root, SOLUTION_FILES))):
         name = f"nn-kurs-{kind}-{version}"
