@@ -201,6 +201,18 @@ def test_setup_cell_on_colab_clones_pinned_ref_and_installs_only_missing(tmp_pat
     assert "wget" not in source and "curl" not in source
 
 
+def test_one_version_everywhere():
+    """course.toml, pyproject.toml and utils.__version__ name the same version."""
+    import tomllib
+
+    import utils
+
+    config = sync.load_config(ROOT)
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["version"] == pyproject["project"]["version"] == utils.__version__
+    assert config["ref"].lstrip("v") == config["version"]
+
+
 def test_repository_is_in_sync():
     """The committed notebooks and README match course.toml and img/ (CI: `make check-sync`)."""
     assert sync.plan(ROOT) == {}, "bitte `make exercises` ausführen und committen"
