@@ -6,7 +6,7 @@ Works without the solutions. For every ``notebooks/*.ipynb``:
 - valid notebook format, no outputs, no solution markers;
 - title cell first, a setup cell (tag ``setup``);
 - every code cell is valid Python (IPython ``%``/``!`` lines aside), every ``utils`` module it
-  imports exists, every ``attachment:`` figure is attached;
+  imports exists; every figure it shows is in ``img/`` (or attached, for ``attachment:``);
 - with ``--run``: the notebook runs in fast mode up to its first exercise placeholder, which
   stops with ``NotImplementedError`` as it should.
 
@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"^\s*(###|<!--)\s*(BEGIN|END) SOLUTION\s*(-->)?\s*$")
 MAGIC = re.compile(r"^(\s*)[%!]")
 ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
+FIGURE_URL = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/"
+                        r"([A-Za-z0-9_.-]+)")
 PLACEHOLDER = "raise NotImplementedError()"
 
 
@@ -96,6 +98,9 @@ def problems_in(path: Path, root: Path) -> tuple[list[str], int]:
             attached = set(cell.get("attachments", {}))
             for name in sorted(set(ATTACHMENT.findall(cell.source)) - attached):
                 problems.append(f"{where}: Abbildung {name} ist nicht angehängt")
+            for name in sorted(set(FIGURE_URL.findall(cell.source))):
+                if not (root / "img" / name).is_file():
+                    problems.append(f"{where}: Abbildung img/{name} fehlt im Kursordner")
         if cell.cell_type != "code":
             continue
         if cell.outputs or cell.execution_count is not None:

@@ -9,9 +9,11 @@ For every ``solutions/*.ipynb`` (the exercise notebooks inherit all of it via
   ``requirements.txt`` when they are missing;
 - the badge row right after the title (tagged ``badges``): Colab and Binder for this notebook;
   ``make_exercises.py`` points the exercise copy at ``notebooks/``;
-- figures: a markdown cell that references ``attachment:NAME.png`` gets ``img/NAME.png``
-  attached (and loses attachments it no longer references), so it renders in JupyterLab,
-  on Colab and on GitHub without relative paths.
+- figures: an image in a markdown cell that points at a course figure (``attachment:NAME.png``,
+  ``img/NAME.png``, ``../img/NAME.png`` or an older pinned URL) is pointed at
+  ``https://raw.githubusercontent.com/OWNER/REPO/<ref>/img/NAME.png``: the one form that
+  JupyterLab, Colab and GitHub all show (Colab ignores cell attachments, JupyterLab strips
+  ``data:`` images, relative paths break on Colab). ``img/NAME.png`` must exist.
 
 In ``README.md`` the table between ``<!-- BEGIN NOTEBOOK TABLE -->`` and
 ``<!-- END NOTEBOOK TABLE -->`` lists every notebook (title from its title cell).
@@ -26,7 +28,6 @@ when its content changes.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import re
 import sys
@@ -38,8 +39,12 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 TABLE_BEGIN = "<!-- BEGIN NOTEBOOK TABLE -->"
 TABLE_END = "<!-- END NOTEBOOK TABLE -->"
-ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
-MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+#: An image target (markdown ``](…)`` or HTML ``src="…"``) that names a course figure.
+FIGURE = re.compile(
+    r"(?P<lead>\]\(\s*|src=[\"'])"
+    r"(?P<path>attachment:|(?:\.\./)?img/"
+    r"|https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/)"
+    r"(?P<name>[A-Za-z0-9_-]+\.(?:png|jpe?g|svg|gif))")
 IMPORT_NAMES = {"scikit-learn": "sklearn"}  # requirement name → module, where they differ
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BINDER_BADGE = "https://mybinder.org/badge_logo.svg"
@@ -193,23 +198,30 @@ def _place(nb: nbformat.NotebookNode, name: str, tag: str, kind: str, source: st
     nb.cells.insert(index, cell)
 
 
-def attach_figures(nb: nbformat.NotebookNode, name: str, img_dir: Path) -> None:
-    """Attach ``img/NAME`` to every markdown cell that references ``attachment:NAME``."""
+def figure_url(config: dict, file_name: str) -> str:
+    """Where a figure of ``img/`` is served for the pinned version."""
+    return f"https://raw.githubusercontent.com/{config['slug']}/{config['ref']}/img/{file_name}"
+
+
+def link_figures(nb: nbformat.NotebookNode, name: str, config: dict, img_dir: Path) -> None:
+    """Point every course figure in a markdown cell at its pinned URL (see the module doc)."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
-        wanted = {}
-        for file_name in sorted(set(ATTACHMENT.findall(cell.source))):
-            path = img_dir / file_name
-            if not path.is_file() or path.suffix.lower() not in MIME:
+        names = []
+
+        def pinned(match: re.Match) -> str:
+            names.append(match["name"])
+            return match["lead"] + figure_url(config, match["name"])
+
+        cell.source = FIGURE.sub(pinned, cell.source)
+        for file_name in names:
+            if not (img_dir / file_name).is_file():
                 raise SyncError(f"{name}, Zelle {index}: Abbildung img/{file_name} fehlt "
-                                f"(`make figures`?) oder hat kein Bildformat.")
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            wanted[file_name] = {MIME[path.suffix.lower()]: data}
-        if wanted:
-            cell["attachments"] = wanted
-        else:
-            cell.pop("attachments", None)
+                                "(`make figures`?).")
+            cell.get("attachments", {}).pop(file_name, None)
+        if "attachments" in cell and not cell.attachments:
+            del cell["attachments"]
 
 
 def sync_notebook(nb: nbformat.NotebookNode, name: str, config: dict,
@@ -219,7 +231,7 @@ def sync_notebook(nb: nbformat.NotebookNode, name: str, config: dict,
     title_of(nb, name)
     _place(nb, name, "badges", "markdown", badge_source(config, name), 1)
     _place(nb, name, "setup", "code", setup_source(config), 2)
-    attach_figures(nb, name, img_dir)
+    link_figures(nb, name, config, img_dir)
     return nb
 
 

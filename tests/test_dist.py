@@ -129,7 +129,7 @@ def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
     exercise = nbformat.reads(files["notebooks/01_probe.ipynb"].decode(), as_version=4)
     assert "raise NotImplementedError()" in exercise.cells[5].source
     assert "*IHRE ANTWORT HIER*" in exercise.cells[6].source
-    assert exercise.cells[4].attachments["neuron.png"]["image/png"]
+    assert "/v0.1.0/img/neuron.png)" in exercise.cells[4].source
     assert_no_solutions(bundle, synthetic / "solutions")
     solution = (solutions / "solutions" / "01_probe.ipynb").read_text("utf-8")
     assert SECRET_CODE.strip() in solution and SECRET_ANSWER in solution
@@ -181,10 +181,12 @@ def test_synthetic_bundle_checks_itself(synthetic, tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells[5].outputs = [nbformat.v4.new_output("stream", text="x\n")]
     nb.cells[3].source += "\nfrom utils.checks import nb99"
+    (bundle / "img" / "neuron.png").unlink()
     nbformat.write(nb, path)
     result = run_bundle_check(bundle)
     assert result.returncode != 0
-    assert "enthält Ausgaben" in result.stdout and "utils.checks.nb99 fehlt" in result.stdout
+    for problem in ("enthält Ausgaben", "utils.checks.nb99 fehlt", "img/neuron.png fehlt"):
+        assert problem in result.stdout, result.stdout
 
 
 def test_bundles_are_deterministic(synthetic, tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import importlib.util
 import shutil
 import subprocess
@@ -76,9 +75,10 @@ def test_sync_writes_setup_badges_figures_and_table(repo):
     colab = (f"https://colab.research.google.com/github/{config['slug']}/blob/{config['ref']}/"
              "solutions/01_erstes.ipynb")
     assert colab in nb.cells[1].source and "mybinder.org" in nb.cells[1].source
-    # the figure is attached from img/, nothing else changed
-    assert nb.cells[3].attachments == {
-        "neuron.png": {"image/png": base64.b64encode(b"\x89PNG\r\n\x1a\nerstes Bild").decode()}}
+    # the figure points at its pinned URL, nothing else changed
+    url = f"https://raw.githubusercontent.com/{config['slug']}/{config['ref']}/img/neuron.png"
+    assert nb.cells[3].source == f"![*Abbildung 1:* Ein Neuron]({url})"
+    assert "attachments" not in nb.cells[3]
     assert "### BEGIN SOLUTION" in nb.cells[4].source
     readme = (repo / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("# nn-kurs\n\nText davor.") and readme.endswith("Text danach.\n")
@@ -107,27 +107,42 @@ def test_check_notices_new_notebook_changed_figure_and_config(repo):
     assert "| 02 | Zweites | [notebooks/02_zweites.ipynb]" in (repo / "README.md").read_text("utf-8")
     second = nbformat.read(repo / "solutions" / "02_zweites.ipynb", as_version=4)
     assert [c.metadata.get("tags") for c in second.cells[1:3]] == [["badges"], ["setup"]]
-    # a redrawn figure
-    (repo / "img" / "neuron.png").write_bytes(b"\x89PNG\r\n\x1a\nneu gezeichnet")
-    assert run(repo, "--check") == 1
-    assert run(repo) == 0
     # a new version in course.toml
     toml = repo / "course.toml"
     toml.write_text(toml.read_text("utf-8").replace('ref = "v0.1.0"', 'ref = "v9.9.9"'), "utf-8")
     assert run(repo, "--check") == 1
     assert run(repo) == 0
-    assert "v9.9.9" in nbformat.read(repo / "solutions" / "01_erstes.ipynb", 4).cells[2].source
+    synced = nbformat.read(repo / "solutions" / "01_erstes.ipynb", 4)
+    assert "v9.9.9" in synced.cells[2].source
+    figure = synced.cells[3].source
+    assert "/v9.9.9/img/neuron.png)" in figure and "v0.1.0" not in figure
 
 
-def test_unreferenced_attachment_is_removed_and_missing_figure_is_an_error(repo, capsys):
-    assert run(repo) == 0
+@pytest.mark.parametrize("target", ["attachment:neuron.png", "img/neuron.png",
+                                    "../img/neuron.png", '<img src="../img/neuron.png" width="600">'])
+def test_every_way_of_naming_a_figure_becomes_the_pinned_url(repo, target):
     path = repo / "solutions" / "01_erstes.ipynb"
     nb = nbformat.read(path, as_version=4)
-    nb.cells[3].source = "Kein Bild mehr."
+    nb.cells[2].source = target if target.startswith("<") else f"![Abbildung]({target})"
+    nb.cells[2]["attachments"] = {"neuron.png": {"image/png": "aGFsbG8="},
+                                  "anderes.png": {"image/png": "aGFsbG8="}}
     nbformat.write(nb, path)
     assert run(repo) == 0
-    assert "attachments" not in nbformat.read(path, as_version=4).cells[3]
-    nb.cells[3].source = "![fehlt](attachment:gibt_es_nicht.png)"
+    cell = nbformat.read(path, as_version=4).cells[3]
+    url = "https://raw.githubusercontent.com/nn-kurs/nn-kurs/v0.1.0/img/neuron.png"
+    assert url in cell.source and "../img" not in cell.source and "attachment:" not in cell.source
+    assert list(cell.attachments) == ["anderes.png"]  # only the replaced attachment goes
+    assert run(repo, "--check") == 0
+
+
+def test_missing_figure_is_an_error_and_prose_is_left_alone(repo, capsys):
+    path = repo / "solutions" / "01_erstes.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = "Im Text steht `img/neuron.png` ohne Bild."
+    nbformat.write(nb, path)
+    assert run(repo) == 0
+    assert nbformat.read(path, as_version=4).cells[3].source == nb.cells[2].source
+    nb.cells[2].source = "![fehlt](attachment:gibt_es_nicht.png)"
     nbformat.write(nb, path)
     assert run(repo, "--check") == 2
     assert "img/gibt_es_nicht.png fehlt" in capsys.readouterr().err
