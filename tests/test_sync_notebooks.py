@@ -87,6 +87,24 @@ def test_sync_writes_setup_badges_figures_and_table(repo):
     assert colab in readme and colab.replace("solutions/", "notebooks/") in readme
 
 
+def test_environment_yml_has_exactly_the_pins_of_requirements(repo):
+    assert run(repo) == 0
+    env = (repo / "environment.yml").read_text(encoding="utf-8")
+    pins = [line.split("#")[0].strip() for line in
+            (repo / "requirements.txt").read_text(encoding="utf-8").splitlines()
+            if "==" in line.split("#")[0]]
+    assert [line.strip()[2:] for line in env.splitlines() if "==" in line] == pins
+    assert "  - python=3.11" in env.splitlines() and "-r requirements.txt" not in env
+    requirements = repo / "requirements.txt"
+    requirements.write_text(requirements.read_text("utf-8").replace("seaborn==0.13.2",
+                                                                    "seaborn==0.13.3"), "utf-8")
+    assert run(repo, "--check") == 1
+    assert run(repo) == 0
+    assert "      - seaborn==0.13.3" in (repo / "environment.yml").read_text("utf-8")
+    requirements.write_text("numpy>=2\n", "utf-8")
+    assert run(repo) == 2  # an unpinned requirement is an error
+
+
 def test_sync_is_idempotent_and_deterministic(repo, tmp_path_factory):
     other = tmp_path_factory.mktemp("other")
     shutil.copytree(repo, other, dirs_exist_ok=True)
