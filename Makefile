@@ -17,7 +17,7 @@ help:
 	@echo "make test             alle Tests: utils, Aufgaben-Sync, Notebooks im Schnellmodus"
 	@echo "make exercises        notebooks/ aus solutions/ erzeugen"
 	@echo "make check-exercises  prüfen, ob notebooks/ aktuell ist"
-	@echo "make sync             Setup-Zellen, Badges, Abbildungen, README-Tabelle aus course.toml"
+	@echo "make sync             Setup-Zellen, Badges, Abbildungen, README-Tabelle, environment.yml"
 	@echo "make check-sync       prüfen, ob das alles aktuell ist"
 	@echo "make figures          Abbildungen in img/ neu zeichnen"
 	@echo "make dist             Pakete für Lehrkräfte: dist/nn-kurs-{aufgaben,loesungen}-*.zip"

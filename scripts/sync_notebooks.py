@@ -305,12 +305,13 @@ def main(argv: list[str] | None = None) -> int:
     names = [str(path.relative_to(args.root)) for path in changes]
     if args.check:
         if changes:
-            print("Setup-Zellen, Badges, Abbildungen oder README-Tabelle sind nicht aktuell – "
+            print("Setup-Zellen, Badges, Abbildungen, README-Tabelle oder environment.yml sind "
+                  "nicht aktuell – "
                   "bitte `make exercises` ausführen und committen:", file=sys.stderr)
             for name in names:
                 print(f"  veraltet: {name}", file=sys.stderr)
             return 1
-        print("Setup-Zellen, Badges, Abbildungen und README-Tabelle sind aktuell.")
+        print("Setup-Zellen, Badges, Abbildungen, README-Tabelle und environment.yml sind aktuell.")
         return 0
     for path, text in changes.items():
         path.write_text(text, encoding="utf-8")
