@@ -108,7 +108,8 @@ def dense_network():
     colors = [(BLUE, LIGHT["blue"]), (ORANGE, LIGHT["orange"]), (ORANGE, LIGHT["orange"]),
               (GREEN, LIGHT["green"])]
     names = ["Eingabeschicht", "Verborgene\nSchicht 1", "Verborgene\nSchicht 2", "Ausgabeschicht"]
-    layers = [[(x, 2.2 + (n - 1) / 2 * 0.95 - i * 0.95) for i in range(n)] for x, n in zip(xs, sizes)]
+    layers = [[(x, 2.2 + (n - 1) / 2 * 0.95 - i * 0.95) for i in range(n)]
+              for x, n in zip(xs, sizes)]
     radius = 0.3
     for left, right in zip(layers, layers[1:]):
         for a in left:

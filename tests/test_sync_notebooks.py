@@ -58,7 +58,8 @@ def run(repo: Path, *args: str) -> int:
 
 
 def snapshot(repo: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(repo)): p.read_bytes() for p in sorted(repo.rglob("*")) if p.is_file()}
+    return {str(p.relative_to(repo)): p.read_bytes()
+            for p in sorted(repo.rglob("*")) if p.is_file()}
 
 
 def test_sync_writes_setup_badges_figures_and_table(repo):
@@ -83,7 +84,8 @@ def test_sync_writes_setup_badges_figures_and_table(repo):
     readme = (repo / "README.md").read_text(encoding="utf-8")
     assert readme.startswith("# nn-kurs\n\nText davor.") and readme.endswith("Text danach.\n")
     assert "alt\n" not in readme
-    assert "| 01 | Erstes Notebook | [notebooks/01_erstes.ipynb](notebooks/01_erstes.ipynb) " in readme
+    row = "| 01 | Erstes Notebook | [notebooks/01_erstes.ipynb](notebooks/01_erstes.ipynb) "
+    assert row in readme
     assert colab in readme and colab.replace("solutions/", "notebooks/") in readme
 
 
@@ -122,7 +124,8 @@ def test_check_notices_new_notebook_changed_figure_and_config(repo):
     nbformat.write(make_notebook("02 · Zweites"), repo / "solutions" / "02_zweites.ipynb")
     assert run(repo, "--check") == 1
     assert run(repo) == 0
-    assert "| 02 | Zweites | [notebooks/02_zweites.ipynb]" in (repo / "README.md").read_text("utf-8")
+    readme = (repo / "README.md").read_text("utf-8")
+    assert "| 02 | Zweites | [notebooks/02_zweites.ipynb]" in readme
     second = nbformat.read(repo / "solutions" / "02_zweites.ipynb", as_version=4)
     assert [c.metadata.get("tags") for c in second.cells[1:3]] == [["badges"], ["setup"]]
     # a new version in course.toml
@@ -136,8 +139,9 @@ def test_check_notices_new_notebook_changed_figure_and_config(repo):
     assert "/v9.9.9/img/neuron.png)" in figure and "v0.1.0" not in figure
 
 
-@pytest.mark.parametrize("target", ["attachment:neuron.png", "img/neuron.png",
-                                    "../img/neuron.png", '<img src="../img/neuron.png" width="600">'])
+@pytest.mark.parametrize("target", [
+    "attachment:neuron.png", "img/neuron.png", "../img/neuron.png",
+    '<img src="../img/neuron.png" width="600">'])
 def test_every_way_of_naming_a_figure_becomes_the_pinned_url(repo, target):
     path = repo / "solutions" / "01_erstes.ipynb"
     nb = nbformat.read(path, as_version=4)
