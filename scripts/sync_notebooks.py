@@ -98,7 +98,6 @@ import sys
 from pathlib import Path
 
 if "google.colab" in sys.modules:
-    import importlib
     import importlib.util
     import subprocess
 
@@ -110,7 +109,6 @@ if "google.colab" in sys.modules:
                 if importlib.util.find_spec(module) is None]
     if _missing:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *_missing], check=True)
-        importlib.invalidate_caches()
 else:
     _root = next((p for p in [Path.cwd(), *Path.cwd().parents]
                   if (p / "utils" / "__init__.py").is_file()), None)
