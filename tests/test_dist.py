@@ -97,7 +97,9 @@ def assert_no_solutions(bundle: Path, solutions: Path) -> None:
     secret, _ = make_dist.solution_lines(solutions)
     files = read_tree(bundle)
     leaks = make_dist.find_leaks(files, secret)
-    assert not leaks, "Lösungen im Aufgabenpaket:\n" + "\n".join(leaks)
+    assert not leaks, ("Lösungen im Aufgabenpaket:\n" + "\n".join(leaks) + "\n(Eine Zeile in utils/ "
+                       "darf keine Lösungszeile wörtlich wiederholen – etwa eine Referenzlösung in "
+                       "einer Selbstkontrolle; dort anders berechnen oder die Eigenschaft prüfen.)")
     assert not any(name.startswith(("solutions/", "tests/")) for name in files)
     assert "scripts/make_exercises.py" not in files
     for name in files:
