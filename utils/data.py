@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import shutil
 import sys
@@ -126,14 +127,14 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     target = _writable_dir() / name
     try:
         _download(source, target, progress=progress)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         raise DatenNichtVerfuegbar(_missing_message(name, source, exc)) from None
     return target
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an (uncompressed) IDX file as used by MNIST into a NumPy array."""
-    raw = Path(path).read_bytes()
+    raw = bytearray(Path(path).read_bytes())  # writable: torch.from_numpy needs that
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise ValueError(f"{path} ist keine IDX-Datei mit uint8-Daten.")
     ndim = raw[3]
@@ -251,12 +252,14 @@ def _stream(url: str, dest: Path, *, label: str, progress: bool) -> None:
     request = urllib.request.Request(url, headers={"User-Agent": "nn-kurs"})
     with urllib.request.urlopen(request, timeout=60) as response, open(dest, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0) or None
+        written = 0
         with tqdm(total=total, unit="B", unit_scale=True, desc=f"Lade {label}",
                   disable=not progress) as bar:
             for block in iter(lambda: response.read(1 << 16), b""):
                 out.write(block)
+                written += len(block)
                 bar.update(len(block))
-        if total is not None and dest.stat().st_size != total:
+        if total is not None and written != total:
             raise ValueError("Download ist unvollständig")
 
 

@@ -2,7 +2,7 @@
 
 Each notebook has its own module (``utils.checks.nb01`` … ``nb06``); a check prints
 ``✅ Richtig! …`` or ``❌ …`` with what is likely wrong (shape, dtype, value range …) and
-returns ``True``/``False``. An exercise that still raises ``NotImplementedError`` (the
+returns a :class:`Verdict` (true when solved). An exercise that still raises ``NotImplementedError`` (the
 placeholder) or returns ``None`` is reported as not yet done.
 
 With ``NNKURS_STRICT_CHECKS=1`` (set by ``make test``) a failed check raises
@@ -26,6 +26,26 @@ FALSCH = "❌"
 OFFEN = "⏳ Noch nicht bearbeitet:"
 
 
+class Verdict:
+    """Result of a check: true when solved; ``message`` holds the German verdict.
+
+    Shows nothing as a cell's last value (the verdict is already printed).
+    """
+
+    def __init__(self, passed: bool, message: str):
+        self.passed = passed
+        self.message = message
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"Verdict(passed={self.passed!r}, message={self.message!r})"
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
 class CheckFailed(AssertionError):
     """Raised by a failed check in strict mode (``NNKURS_STRICT_CHECKS=1``)."""
 
@@ -34,10 +54,10 @@ class Problem(Exception):
     """Raised inside a check to report what is likely wrong (message in German)."""
 
 
-def run_check(exercise: str, check: Callable[[], str | None]) -> bool:
+def run_check(exercise: str, check: Callable[[], str | None]) -> Verdict:
     """Run ``check``; it returns an optional praise or raises :class:`Problem`.
 
-    Prints the verdict and returns whether the exercise is solved.
+    Prints the verdict and returns it as a :class:`Verdict` (true when solved).
     """
     try:
         extra = check()
@@ -49,11 +69,11 @@ def run_check(exercise: str, check: Callable[[], str | None]) -> bool:
     return _verdict(True, f"{RICHTIG} {exercise}" + (f" – {extra}" if extra else ""))
 
 
-def _verdict(passed: bool, message: str) -> bool:
+def _verdict(passed: bool, message: str) -> Verdict:
     print(message)
     if not passed and os.environ.get("NNKURS_STRICT_CHECKS", "") == "1":
         raise CheckFailed(message)
-    return passed
+    return Verdict(passed, message)
 
 
 # --- small building blocks the notebook modules share --------------------------------------

@@ -1,0 +1,169 @@
+"""utils.data: lookup order, checksums, atomic downloads from a local HTTP server, offline message.
+
+No test here touches the internet: downloads come from a server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from utils import data
+
+PAYLOAD = b"nn-kurs test data\n" * 1000
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+GZ = gzip.compress(PAYLOAD, mtime=0)
+GZ_MD5 = hashlib.md5(GZ).hexdigest()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[bytes, int | None]] = {
+        "/good.bin": (PAYLOAD, None),
+        "/good.bin.gz": (GZ, None),
+        "/wrong.bin": (PAYLOAD + b"x", None),
+        "/truncated.bin": (PAYLOAD[:100], len(PAYLOAD)),  # announces more than it sends
+    }
+
+    def do_GET(self):  # noqa: N802 - http.server API
+        if self.path not in self.routes:
+            self.send_error(404)
+            return
+        body, announced = self.routes[self.path]
+        self.send_response(200)
+        self.send_header("Content-Length", str(announced or len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def dirs(tmp_path, monkeypatch):
+    """An empty NNKURS_DATA_DIR and an empty repository data/ folder."""
+    env_dir, repo_dir = tmp_path / "env", tmp_path / "repo-data"
+    env_dir.mkdir()
+    monkeypatch.setenv("NNKURS_DATA_DIR", str(env_dir))
+    monkeypatch.setattr(data, "DEFAULT_DATA_DIR", repo_dir)
+    return env_dir, repo_dir
+
+
+def _register(monkeypatch, url, sha=SHA, md5=None, name="test/file.bin"):
+    monkeypatch.setitem(data.SOURCES, name, data.Source(url, sha, md5))
+    return name
+
+
+def test_lookup_prefers_env_dir_then_repo_data(dirs, monkeypatch):
+    env_dir, repo_dir = dirs
+    name = _register(monkeypatch, "http://127.0.0.1:9/never-used")
+    (repo_dir / "test").mkdir(parents=True)
+    (repo_dir / name).write_bytes(PAYLOAD)
+    assert data.fetch(name) == repo_dir / name
+    (env_dir / "test").mkdir()
+    (env_dir / name).write_bytes(PAYLOAD)
+    assert data.fetch(name) == env_dir / name
+
+
+def test_download_verifies_and_writes_atomically(dirs, server, monkeypatch):
+    env_dir, _ = dirs
+    name = _register(monkeypatch, server + "/good.bin")
+    path = data.fetch(name, progress=False)
+    assert path == env_dir / name and path.read_bytes() == PAYLOAD
+    assert [p.name for p in path.parent.iterdir()] == ["file.bin"]  # no temporary files left
+
+
+def test_gzip_download_is_unpacked_after_md5_check(dirs, server, monkeypatch):
+    name = _register(monkeypatch, server + "/good.bin.gz", md5=GZ_MD5)
+    assert data.fetch(name, progress=False).read_bytes() == PAYLOAD
+
+
+@pytest.mark.parametrize("route, md5", [("/wrong.bin", None), ("/truncated.bin", None),
+                                        ("/good.bin.gz", "0" * 32), ("/missing.bin", None)])
+def test_bad_downloads_are_never_used(dirs, server, monkeypatch, route, md5):
+    env_dir, _ = dirs
+    name = _register(monkeypatch, server + route, md5=md5)
+    with pytest.raises(data.DatenNichtVerfuegbar) as info:
+        data.fetch(name, progress=False)
+    assert not (env_dir / name).exists()
+    assert not list((env_dir / "test").glob(".download-*"))
+    message = str(info.value)
+    assert "»test/file.bin« fehlt" in message and server + route in message
+
+
+def test_corrupt_local_copy_is_replaced_by_download(dirs, server, monkeypatch, capsys):
+    env_dir, _ = dirs
+    name = _register(monkeypatch, server + "/good.bin")
+    (env_dir / "test").mkdir()
+    (env_dir / name).write_bytes(PAYLOAD[:-5])
+    assert data.fetch(name, progress=False).read_bytes() == PAYLOAD
+    assert "beschädigt" in capsys.readouterr().err
+
+
+def test_offline_message_is_german_and_actionable(dirs, monkeypatch):
+    env_dir, repo_dir = dirs
+    # Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+    name = _register(monkeypatch, "http://127.0.0.1:9/file.bin")
+    with pytest.raises(data.DatenNichtVerfuegbar) as info:
+        data.fetch(name, progress=False)
+    message = str(info.value)
+    assert "So beheben Sie das" in message
+    assert str(env_dir / name) in message and str(repo_dir / name) in message
+    assert "NNKURS_DATA_DIR" in message
+    assert info.value.__suppress_context__  # no urllib traceback chained to it
+
+
+def test_read_idx_checks_header_and_size(tmp_path):
+    good = tmp_path / "good-idx"
+    good.write_bytes(bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3]) + bytes(range(6)))
+    arr = data.read_idx(good)
+    assert arr.shape == (2, 3) and arr.dtype == np.uint8 and arr[1, 2] == 5
+    arr[0, 0] = 9  # writable (torch.from_numpy warns on read-only arrays)
+    short = tmp_path / "short-idx"
+    short.write_bytes(good.read_bytes()[:-1])
+    with pytest.raises(ValueError, match="unvollständig"):
+        data.read_idx(short)
+    with pytest.raises(ValueError, match="keine IDX"):
+        data.read_idx(_write(tmp_path / "x", b"hello"))
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+needs_shared = pytest.mark.skipif(not (SHARED / "MNIST").is_dir(),
+                                  reason="verified copies in ../shared/data not present")
+
+
+@needs_shared
+def test_real_datasets_load_from_shared_copy(monkeypatch):
+    monkeypatch.setenv("NNKURS_DATA_DIR", str(SHARED))
+    for loader in (data.load_mnist, data.load_fashion_mnist):
+        (x, y), (xt, yt) = loader()
+        assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28)
+        assert x.dtype == np.uint8 and y.dtype == np.int64
+        assert set(np.unique(y)) == set(range(10))
+    assert len(data.FASHION_MNIST_CLASSES) == 10
+    tab = data.load_tox21_sr_mmp()
+    assert len(tab) == 2246 and int(tab["activity"].sum()) == 1123
+    table = data.load_tox21()
+    assert len(table) == 7831 and "SR-MMP" in table.columns
