@@ -518,3 +518,25 @@ def test_train_epoch_broken(capsys, loop, message):
 def test_train_epoch_empty(capsys):
     passed, out = verdict(capsys, checks.train_epoch(empty))
     assert not passed and "Noch nicht bearbeitet" in out
+
+
+# --- notebook 02 stays NumPy-only -----------------------------------------------------------
+
+def test_notebook_02_imports_no_deep_learning_framework():
+    """What notebook 02 imports (utils, its checks, threadpoolctl) pulls in neither torch nor TF."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    cells = json.loads((root / "solutions" / "02_eigenes_framework.ipynb").read_text("utf-8"))
+    sources = ["".join(c["source"]) for c in cells["cells"] if c["cell_type"] == "code"]
+    assert not any("torch" in s or "tensorflow" in s or "keras" in s for s in sources)
+    code = ("import sys, matplotlib; matplotlib.use('Agg'); import numpy, threadpoolctl, utils; "
+            "from utils import plots, results; from utils.checks import nb02; "
+            "from utils.data import load_mnist; utils.seed_everything(0); "
+            "bad = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]; "
+            "sys.exit(', '.join(bad) or 0)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
