@@ -304,6 +304,21 @@ def test_dense_backward_broken(capsys, backward, message):
     assert "❌" in out and message in out
 
 
+def test_dense_backward_forward_without_cache(capsys):
+    def forward(self, x):
+        return self.activation.value(x @ self.W + self.b)
+
+    def backward(self, g):
+        delta = g * self.activation.derivative(self.z)
+        self.grad_W = self.x.T @ delta
+        self.grad_b = delta.sum(axis=0)
+        return delta @ self.W.T
+
+    broken = type("Dense", (Dense,), {"forward": forward, "backward": backward})
+    passed, out = verdict(capsys, checks.dense_backward(broken, ReLU()))
+    assert not passed and "AttributeError" in out and "self.x" in out
+
+
 def test_dense_backward_wrong_activation_derivative(capsys):
     class WrongSigmoid(Sigmoid):
         def derivative(self, z):

@@ -38,8 +38,12 @@ def _call(what: str, fn, *args, **kwargs):
     except (NotImplementedError, Problem):
         raise
     except Exception as exc:  # noqa: BLE001 - every failure of student code is reported
-        raise Problem(f"{what} bricht mit {type(exc).__name__} ab: {exc}. Prüfen Sie die Formen "
-                      "der Matrizen (Zeilen = Beispiele im Stapel).") from None
+        if isinstance(exc, AttributeError):
+            hint = ("Ein Attribut fehlt – speichert forward die Eingabe in self.x und z in "
+                    "self.z, und heißen Gewichte, Verzerrung und Gradienten W, b, grad_W, grad_b?")
+        else:
+            hint = "Prüfen Sie die Formen der Matrizen (Zeilen = Beispiele im Stapel)."
+        raise Problem(f"{what} bricht mit {type(exc).__name__} ab: {exc}. {hint}") from None
 
 
 def _array(value, what: str) -> np.ndarray:
