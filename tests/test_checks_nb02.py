@@ -452,13 +452,15 @@ def _step_shared_velocity_wrong(self, learning_rate, momentum=0.0):
     (_step_shared_velocity_wrong, "Mit Momentum stimmen"),
 ])
 def test_dense_step_broken(capsys, step, message):
-    passed, out = verdict(capsys, checks.dense_step(type("Dense", (Dense,), {"step": step}), ReLU()))
+    broken = type("Dense", (Dense,), {"step": step})
+    passed, out = verdict(capsys, checks.dense_step(broken, ReLU()))
     assert not passed
     assert message in out
 
 
 def test_dense_step_empty(capsys):
-    passed, out = verdict(capsys, checks.dense_step(type("Dense", (Dense,), {"step": empty}), ReLU()))
+    broken = type("Dense", (Dense,), {"step": empty})
+    passed, out = verdict(capsys, checks.dense_step(broken, ReLU()))
     assert not passed and "Noch nicht bearbeitet" in out
 
 

@@ -163,7 +163,8 @@ def _explain_gradient_error(name: str, analytic: np.ndarray, numeric: np.ndarray
         "W": "Erinnerung: Zuerst δ = grad_output ⊙ f'(z), dann ∂L/∂W = xᵀ · δ.",
         "b": "Erinnerung: ∂L/∂b ist die Summe von δ = grad_output ⊙ f'(z) über den Stapel "
              "(axis=0).",
-        "x": "Erinnerung: Der Gradient für die Schicht davor ist δ · Wᵀ mit δ = grad_output ⊙ f'(z).",
+        "x": "Erinnerung: Der Gradient für die Schicht davor ist δ · Wᵀ mit "
+             "δ = grad_output ⊙ f'(z).",
     }
     hint = hints[name]
     if np.linalg.norm(numeric) > 0:
@@ -197,7 +198,7 @@ def _check_backward(Dense, activation, *, n_in=5, n_out=3, batch=4, seed=0) -> d
 # --- the self-checks -----------------------------------------------------------------------
 
 def activation_derivatives(*activations) -> bool:
-    """Aufgabe 2.1: ``derivative(z)`` of each activation equals the numerical derivative of ``value``."""
+    """Aufgabe 2.1: ``derivative(z)`` of each activation matches the numerical derivative."""
 
     def check():
         if not activations:
