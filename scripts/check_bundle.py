@@ -31,7 +31,7 @@ MAGIC = re.compile(r"^(\s*)[%!]")
 ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
 FIGURE_URL = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/"
                         r"([A-Za-z0-9_.-]+)")
-PLACEHOLDER = "raise NotImplementedError()"
+PLACEHOLDER = "raise NotImplementedError("  # the generated placeholder, with or without message
 
 
 def _module_file(root: Path, module: str) -> Path | None:

@@ -3,7 +3,8 @@
 
 - ``dist/nn-kurs-aufgaben-<version>.zip``: what students get — exercise notebooks, ``utils``,
   ``img``, ``data/README.md``, requirements, environment, README (notebook table without the
-  solution column), Makefile and the scripts to set up and check it (``make check-bundle``).
+  solution column), Makefile and the scripts to set up and check it (``make check-bundle``;
+  ``run_notebook.py`` imports the placeholder mark from ``make_exercises.py``).
 - ``dist/nn-kurs-loesungen-<version>.zip``: the solution notebooks with their outputs.
 
 Before writing, the exercise files are scanned for anything from the solutions: marker lines,
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXERCISE_FILES = [
     "notebooks/*.ipynb", "utils/**/*.py", "img/*.png", "data/README.md", "requirements.txt",
     "environment.yml", "README.md", "Makefile", "scripts/venv.sh", "scripts/run_notebook.py",
-    "scripts/check_bundle.py",
+    "scripts/make_exercises.py", "scripts/check_bundle.py",
 ]
 SOLUTION_FILES = ["solutions/*.ipynb"]
 REQUIRED = {"notebooks/*.ipynb", "utils/**/*.py", "requirements.txt", "environment.yml",

@@ -101,7 +101,6 @@ def assert_no_solutions(bundle: Path, solutions: Path) -> None:
                        "darf keine Lösungszeile wörtlich wiederholen – etwa eine Referenzlösung in "
                        "einer Selbstkontrolle; dort anders berechnen oder die Eigenschaft prüfen.)")
     assert not any(name.startswith(("solutions/", "tests/")) for name in files)
-    assert "scripts/make_exercises.py" not in files
     for name in files:
         if name.endswith(".ipynb"):
             nb = nbformat.reads(files[name].decode("utf-8"), as_version=4)
@@ -137,7 +136,7 @@ def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
                  "Makefile", "scripts/check_bundle.py", "scripts/venv.sh"):
         assert name in files, name
     exercise = nbformat.reads(files["notebooks/01_probe.ipynb"].decode(), as_version=4)
-    assert "raise NotImplementedError()" in exercise.cells[5].source
+    assert "raise NotImplementedError(" in exercise.cells[5].source
     assert "*IHRE ANTWORT HIER*" in exercise.cells[6].source
     assert "/v0.1.0/img/neuron.png)" in exercise.cells[4].source
     assert_no_solutions(bundle, synthetic / "solutions")
@@ -153,8 +152,9 @@ def test_leak_test_catches_a_planted_solution(synthetic, tmp_path, plant):
     path = course / "notebooks" / "01_probe.ipynb"
     nb = nbformat.read(path, as_version=4)
     if plant == "code":
-        nb.cells[5].source = nb.cells[5].source.replace("raise NotImplementedError()",
-                                                        SECRET_CODE.strip())
+        source = nb.cells[5].source.splitlines()
+        nb.cells[5].source = "\n".join(SECRET_CODE if "NotImplementedError" in line else line
+                                       for line in source)
     elif plant == "answer":
         nb.cells[6].source += "\n" + SECRET_ANSWER
     elif plant == "marker":
