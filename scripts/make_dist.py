@@ -8,7 +8,8 @@
 - ``dist/nn-kurs-loesungen-<version>.zip``: the solution notebooks with their outputs.
 
 Before writing, the exercise files are scanned for anything from the solutions: marker lines,
-the lines inside solution regions (code and markdown answers) and outputs. A leak is an error
+the lines inside solution regions (code and markdown answers) that the course shows nowhere
+else, and outputs. A leak is an error
 and no bundle is written. The zips are deterministic (sorted, fixed timestamps).
 
     python scripts/make_dist.py [--out dist]
@@ -54,14 +55,31 @@ def normalise(line: str) -> str:
     return " ".join(line.split())
 
 
-def solution_lines(solutions: Path) -> tuple[set[str], set[str]]:
+def library_lines(utils: Path) -> set[str]:
+    """Normalised lines of the helper package, except the self-checks (``utils/checks``).
+
+    The package is course material students read and import: a solution line that is also an
+    idiom of, say, ``utils.training.fit`` (``optimizer.zero_grad()``) gives nothing away. The
+    self-checks are excluded, because a reference solution hidden there would be a leak.
+    """
+    lines = set()
+    for path in sorted(utils.rglob("*.py")):
+        if "checks" not in path.relative_to(utils).parts:
+            lines.update(normalise(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return lines
+
+
+def solution_lines(solutions: Path, utils: Path | None = None) -> tuple[set[str], set[str]]:
     """``(secret, public)`` normalised lines of all solution notebooks.
 
     Secret: inside a ``BEGIN/END SOLUTION`` region (code or markdown), at least
-    ``MIN_SECRET_LENGTH`` characters, and nowhere outside a region (a line the notebook also
-    shows in its explanations, like ``model.eval()``, is public).
+    ``MIN_SECRET_LENGTH`` characters, and shown nowhere else in the course: not outside a region
+    of any notebook (``model.eval()`` in an explanation) and not in the helper package ``utils``
+    (without its self-checks; see :func:`library_lines`).
     """
     inside_lines, outside_lines = set(), set()
+    if utils is not None:
+        outside_lines |= library_lines(utils)
     for path in sorted(solutions.glob("*.ipynb")):
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type not in ("code", "markdown"):
@@ -157,7 +175,7 @@ def build(root: Path = ROOT, out: Path | None = None, *, check: bool = True) -> 
     version = sync_notebooks.load_config(root)["version"]
     exercises = exercise_files(root)
     if check:
-        leaks = find_leaks(exercises, solution_lines(root / "solutions")[0])
+        leaks = find_leaks(exercises, solution_lines(root / "solutions", root / "utils")[0])
         if leaks:
             raise LeakError("Das Aufgabenpaket enthielte Lösungen:\n  " + "\n  ".join(leaks))
         wanted = make_exercises.build(root / "solutions", root / "notebooks")

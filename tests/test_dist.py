@@ -94,7 +94,7 @@ def build_and_unpack(course: Path, into: Path, *, check: bool) -> tuple[Path, Pa
 
 def assert_no_solutions(bundle: Path, solutions: Path) -> None:
     """The leak test: nothing of the solutions is in the unpacked exercise bundle."""
-    secret, _ = make_dist.solution_lines(solutions)
+    secret, _ = make_dist.solution_lines(solutions, bundle / "utils")
     files = read_tree(bundle)
     leaks = make_dist.find_leaks(files, secret)
     assert not leaks, ("Lösungen im Aufgabenpaket:\n" + "\n".join(leaks) + "\n(Eine Zeile in utils/ "
@@ -179,6 +179,15 @@ def test_public_lines_are_not_leaks(tmp_path):
     secret, public = make_dist.solution_lines(tmp_path)
     assert secret == {SECRET_ANSWER}
     assert make_dist.normalise(SECRET_CODE) in public
+    # a line of the helper package is course material; a line of a self-check is not
+    utils = tmp_path / "utils"
+    (utils / "checks").mkdir(parents=True)
+    (utils / "training.py").write_text(f"def fit():\n    {SECRET_ANSWER}\n", encoding="utf-8")
+    (utils / "checks" / "nb01.py").write_text(f"# {SECRET_CODE}\n{SECRET_CODE}\n", "utf-8")
+    nb.cells.pop()
+    nbformat.write(nb, tmp_path / "01.ipynb")
+    secret, _ = make_dist.solution_lines(tmp_path, utils)
+    assert secret == {make_dist.normalise(SECRET_CODE)}
 
 
 def test_synthetic_bundle_checks_itself(synthetic, tmp_path):
