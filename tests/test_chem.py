@@ -140,3 +140,15 @@ def test_draw_morgan_bits():
     assert len(axes[0].images) == 1 and len(axes[2].images) == 0
     assert axes[0].images[0].get_array().shape[2] == 3
     plt.close(fig)
+
+
+def test_png_to_array_accepts_bytes_and_pil_images():
+    from PIL import Image
+
+    image = Image.new("RGBA", (4, 3), (255, 0, 0, 255))
+    buffer = __import__("io").BytesIO()
+    image.save(buffer, format="PNG")
+    from_bytes = chem._png_to_array(buffer.getvalue())
+    from_image = chem._png_to_array(image)  # what RDKit returns inside Jupyter
+    assert from_bytes.shape == from_image.shape == (3, 4, 3)
+    np.testing.assert_array_equal(from_bytes, from_image)

@@ -142,10 +142,13 @@ def morgan_bit_info(mol, radius: int = 2, n_bits: int = 2048) -> dict[int, tuple
     return dict(additional.GetBitInfoMap())
 
 
-def _png_to_array(png: bytes) -> np.ndarray:
+def _png_to_array(png) -> np.ndarray:
+    """A PNG drawing as RGB array: raw bytes, or a PIL image (RDKit returns one inside Jupyter,
+    where ``rdkit.Chem.Draw.IPythonConsole`` wraps the drawing functions)."""
     from PIL import Image
 
-    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    image = png if isinstance(png, Image.Image) else Image.open(io.BytesIO(png))
+    return np.asarray(image.convert("RGB"))
 
 
 def _grid(n: int, ncols: int, size: float):
