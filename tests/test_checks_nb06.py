@@ -32,9 +32,9 @@ def returns_none(*args, **kwargs):
 
 # --- 6.1 to_tensors ---------------------------------------------------------------------------
 
-def to_tensors_ok(counts, labels):
-    x = torch.log1p(torch.as_tensor(counts, dtype=torch.float32))
-    return x, torch.as_tensor(labels, dtype=torch.float32)
+def to_tensors_ok(features, labels):
+    return (torch.as_tensor(features, dtype=torch.float32),
+            torch.as_tensor(labels, dtype=torch.float32))
 
 
 def test_to_tensors_passes(capsys):
@@ -43,26 +43,27 @@ def test_to_tensors_passes(capsys):
 
 
 def test_to_tensors_numpy_route_passes(capsys):
-    def numpy_route(counts, labels):
-        x = np.log1p(counts.astype(np.float32))
-        return torch.from_numpy(x), torch.from_numpy(np.asarray(labels, dtype=np.float32))
+    def numpy_route(features, labels):
+        return (torch.from_numpy(np.asarray(features, dtype=np.float32)),
+                torch.from_numpy(np.asarray(labels, dtype=np.float32)))
 
     assert verdict(capsys, nb06.to_tensors, numpy_route)[0]
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda c, l: (torch.as_tensor(c, dtype=torch.float32), torch.as_tensor(l).float()),
-     "rohen Zählungen"),
-    (lambda c, l: (torch.as_tensor(np.log1p(c), dtype=torch.float32), torch.as_tensor(l).float()),
-     "float16"),
-    (lambda c, l: (torch.as_tensor(np.log1p(c)), torch.as_tensor(l).float()), "float16"),
-    (lambda c, l: (torch.log1p(torch.as_tensor(c, dtype=torch.float64)),
-                   torch.as_tensor(l).float()), "torch.float32"),
-    (lambda c, l: (torch.log1p(torch.as_tensor(c).float()), torch.as_tensor(l)), "float32-Ziele"),
-    (lambda c, l: (torch.log1p(torch.as_tensor(c).float()), torch.as_tensor(l).float()[:, None]),
+    (lambda f, l: (torch.as_tensor(f), torch.as_tensor(l).float()), "torch.float32"),
+    (lambda f, l: (torch.as_tensor(f).half().float(), torch.as_tensor(l).float()),
+     "andere Werte"),
+    (lambda f, l: (torch.as_tensor(f).float(), torch.as_tensor(l)), "float32-Ziele"),
+    (lambda f, l: (torch.as_tensor(f).float(), torch.as_tensor(l).float().reshape(len(l), -1)),
      "Form"),
-    (lambda c, l: (np.log1p(c.astype(np.float32)), l), "PyTorch-Tensoren"),
-    (lambda c, l: torch.as_tensor(c), "Paar"),
+    (lambda f, l: (torch.as_tensor(f).float(), torch.as_tensor(l).float().reshape(-1)),
+     "Label-Tabelle"),
+    (lambda f, l: (torch.as_tensor(f).float(), torch.nan_to_num(torch.as_tensor(l).float())),
+     "NaN"),
+    (lambda f, l: (torch.as_tensor(f).float().T, torch.as_tensor(l).float()), "Form"),
+    (lambda f, l: (np.asarray(f, dtype=np.float32), l), "PyTorch-Tensoren"),
+    (lambda f, l: torch.as_tensor(f), "Paar"),
 ])
 def test_to_tensors_fails_helpfully(capsys, wrong, message):
     passed, out = verdict(capsys, nb06.to_tensors, wrong)
@@ -77,9 +78,9 @@ def test_to_tensors_not_done(capsys, empty):
 
 # --- 6.2 model ------------------------------------------------------------------------------
 
-def make_model_ok(n_inputs):
+def make_model_ok(n_inputs, n_outputs=1):
     return nn.Sequential(nn.Dropout(0.2), nn.Linear(n_inputs, 32), nn.ReLU(), nn.Dropout(0.5),
-                         nn.Linear(32, 1))
+                         nn.Linear(32, n_outputs))
 
 
 def test_model_passes(capsys):
@@ -101,6 +102,8 @@ def test_model_passes(capsys):
     (lambda n: nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 1)),
      "fest eingetragen"),
     (lambda n: "MLP", "nn.Module"),
+    (lambda n, n_outputs=1: nn.Sequential(nn.Linear(n, 32), nn.ReLU(), nn.Dropout(0.5),
+                                          nn.Linear(32, 1)), "n_outputs=12"),
 ])
 def test_model_fails_helpfully(capsys, wrong, message):
     passed, out = verdict(capsys, nb06.model, wrong)

@@ -34,16 +34,15 @@ def _callable(fn, what: str):
 # --- Aufgabe 6.1: fingerprints → tensors ---------------------------------------------------
 
 def to_tensors(fn) -> bool:
-    """``fn(counts, labels)`` → ``(x, y)``: ``log(1 + counts)`` as float32, labels as float32."""
+    """``fn(features, labels)`` → ``(x, y)``: both as float32 tensors, shapes kept."""
 
     def check():
         torch, _ = _torch()
         _callable(fn, "to_tensors")
         rng = np.random.default_rng(6)
-        counts = rng.integers(0, 30, size=(5, 16)).astype(np.uint8)
-        counts[0, 0] = 255
+        features = rng.normal(size=(5, 16))  # float64, like standardised fingerprints
         labels = np.array([1, 0, 0, 1, 1], dtype=np.int64)
-        result = fn(counts, labels)
+        result = fn(features, labels)
         if result is None:
             raise NotImplementedError
         if not isinstance(result, tuple) or len(result) != 2:
@@ -53,33 +52,31 @@ def to_tensors(fn) -> bool:
             raise Problem(f"x und y sollen PyTorch-Tensoren sein (erhalten: {type(x).__name__}, "
                           f"{type(y).__name__}). Tipp: torch.as_tensor(…, dtype=…).")
         if x.dtype != torch.float32:
-            hint = (" NumPy rechnet log1p auf uint8 nur in float16 – wandeln Sie vorher in "
-                    "float32 um." if x.dtype == torch.float16 else "")
-            raise Problem(f"x hat den Datentyp {x.dtype}, nn.Linear erwartet torch.float32.{hint}")
-        if tuple(x.shape) != counts.shape:
-            raise Problem(f"x hat die Form {tuple(x.shape)}, erwartet wird {counts.shape} "
+            raise Problem(f"x hat den Datentyp {x.dtype}; die Gewichte von nn.Linear sind "
+                          "torch.float32, die Eingabe muss es auch sein.")
+        if tuple(x.shape) != features.shape:
+            raise Problem(f"x hat die Form {tuple(x.shape)}, erwartet wird {features.shape} "
                           "(ein Fingerprint pro Zeile).")
-        expected = np.log1p(counts.astype(np.float64))
-        actual = x.detach().cpu().numpy().astype(np.float64)
-        if np.allclose(actual, counts):
-            raise Problem("x enthält noch die rohen Zählungen – wenden Sie log(1 + n) an "
-                          "(np.log1p oder torch.log1p).")
-        if not np.allclose(actual, expected, atol=1e-5) and \
-                np.allclose(actual, np.log1p(counts).astype(np.float64), atol=1e-6):
-            raise Problem("x ist nur auf drei Stellen genau: np.log1p rechnet auf uint8 in "
-                          "float16. Wandeln Sie die Zählungen vorher in float32 um.")
-        if not np.allclose(actual, expected, atol=1e-5):
-            raise Problem("x weicht von log(1 + Zählung) ab (der Wert 255 muss log(256) ≈ 5.55 "
-                          "ergeben). Rechnen Sie in Gleitkommazahlen, bevor Sie 1 addieren.")
+        if not np.allclose(x.detach().cpu().numpy(), features, atol=1e-6):
+            raise Problem("x enthält andere Werte als features – nur den Datentyp ändern, "
+                          "nicht runden oder umrechnen.")
         if y.dtype != torch.float32:
             raise Problem(f"y hat den Datentyp {y.dtype}; BCEWithLogitsLoss erwartet float32-Ziele "
                           "(0.0 oder 1.0).")
         if tuple(y.shape) != (5,):
-            raise Problem(f"y hat die Form {tuple(y.shape)}, erwartet wird (5,): ein Wert pro "
-                          "Molekül, passend zur Ausgabe model(x).squeeze(1).")
+            raise Problem(f"y hat die Form {tuple(y.shape)}, erwartet wird (5,) wie bei labels – "
+                          "passend zur Ausgabe model(x).squeeze(1).")
         if not np.array_equal(y.detach().cpu().numpy(), labels.astype(np.float32)):
             raise Problem("y enthält nicht dieselben Werte wie labels.")
-        return "x: float32, log(1 + n); y: float32 mit 0/1."
+        table = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, np.nan]])  # several assays, NaN = not measured
+        _, y2 = fn(features[:2], table)
+        if tuple(y2.shape) != (2, 3) or y2.dtype != torch.float32:
+            raise Problem("Für eine Label-Tabelle der Form (2, 3) soll y dieselbe Form behalten "
+                          f"(erhalten: {tuple(y2.shape)}, {y2.dtype}) – nicht umformen.")
+        if not np.array_equal(np.isnan(y2.detach().cpu().numpy()), np.isnan(table)):
+            raise Problem("Fehlende Labels (NaN) müssen NaN bleiben – sie markieren "
+                          "nicht gemessene Tests.")
+        return "x und y sind float32, Formen und Werte bleiben erhalten."
 
     return run_check("Aufgabe 6.1 (Fingerprints als Tensoren)", check)
 
@@ -87,7 +84,7 @@ def to_tensors(fn) -> bool:
 # --- Aufgabe 6.2: the model ----------------------------------------------------------------
 
 def model(make_model) -> bool:
-    """``make_model(n_inputs)``: an MLP with Dropout and one output (a logit) per molecule."""
+    """``make_model(n_inputs, n_outputs=1)``: an MLP with Dropout, one logit per molecule and assay."""
 
     def check():
         torch, nn = _torch()
@@ -140,6 +137,15 @@ def model(make_model) -> bool:
         if other != (3, 1):
             raise Problem("make_model(100) passt nicht zu Eingaben der Länge 100 – die "
                           "Eingabegröße darf nicht fest eingetragen sein.")
+        try:
+            with torch.no_grad():
+                multi = tuple(make_model(64, n_outputs=12).eval()(x).shape)
+        except (TypeError, RuntimeError):
+            multi = None
+        if multi != (8, 12):
+            raise Problem("make_model(64, n_outputs=12) soll 12 Logits pro Molekül liefern "
+                          f"(Form (8, 12), erhalten: {multi}) – nutzen Sie n_outputs für die "
+                          "letzte Schicht.")
         params = sum(p.numel() for p in net.parameters())
         return f"{params:,} Parameter bei 64 Eingängen.".replace(",", " ")
 
