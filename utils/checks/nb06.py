@@ -68,7 +68,8 @@ def to_tensors(fn) -> bool:
                           "passend zur Ausgabe model(x).squeeze(1).")
         if not np.array_equal(y.detach().cpu().numpy(), labels.astype(np.float32)):
             raise Problem("y enthält nicht dieselben Werte wie labels.")
-        table = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, np.nan]])  # several assays, NaN = not measured
+        # several assays per molecule, NaN = not measured
+        table = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, np.nan]])
         _, y2 = fn(features[:2], table)
         if tuple(y2.shape) != (2, 3) or y2.dtype != torch.float32:
             raise Problem("Für eine Label-Tabelle der Form (2, 3) soll y dieselbe Form behalten "
@@ -84,7 +85,7 @@ def to_tensors(fn) -> bool:
 # --- Aufgabe 6.2: the model ----------------------------------------------------------------
 
 def model(make_model) -> bool:
-    """``make_model(n_inputs, n_outputs=1)``: an MLP with Dropout, one logit per molecule and assay."""
+    """``make_model(n_inputs, n_outputs=1)``: MLP with Dropout, one logit per molecule and assay."""
 
     def check():
         torch, nn = _torch()
@@ -111,7 +112,8 @@ def model(make_model) -> bool:
         modules = list(net.modules())
         if isinstance(modules[-1], nn.Sigmoid):
             raise Problem("Die letzte Schicht ist eine Sigmoid. BCEWithLogitsLoss erwartet Logits "
-                          "und wendet die Sigmoid selbst (numerisch stabil) an – lassen Sie sie weg.")
+                          "und wendet die Sigmoid selbst (numerisch stabil) an – lassen Sie sie "
+                          "weg.")
         if not any(isinstance(m, (nn.ReLU, nn.GELU, nn.LeakyReLU, nn.ELU, nn.SiLU, nn.Tanh))
                    for m in modules):
             raise Problem("Es fehlt eine Aktivierungsfunktion (z. B. nn.ReLU()) zwischen den "
@@ -215,7 +217,7 @@ def train_step(fn) -> bool:
 # --- Aufgabe 6.4: ROC-AUC ------------------------------------------------------------------
 
 def roc_auc(fn) -> bool:
-    """``fn(y_true, scores)``: ROC-AUC as the share of correctly ordered (active, inactive) pairs."""
+    """``fn(y_true, scores)``: ROC-AUC, the share of correctly ordered (active, inactive) pairs."""
 
     def check():
         from sklearn.metrics import roc_auc_score
