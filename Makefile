@@ -28,8 +28,11 @@ kernel: venv
 	@$(PY) -m ipykernel install --user --name nn-kurs --display-name "Python (nn-kurs)" >/dev/null
 	@echo "==> Jupyter-Kernel »nn-kurs« registriert."
 
+# Jupyter refuses to run as root unless told so (containers, some cloud machines).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) notebooks/
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
 
 exercises: venv
 	@$(PY) scripts/make_exercises.py

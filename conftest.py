@@ -27,9 +27,10 @@ if (ROOT.parent / "shared" / "data").is_dir():
     os.environ.setdefault("NNKURS_DATA_DIR", str(ROOT.parent / "shared" / "data"))
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
     for item in items:
-        path = str(getattr(item, "path", item.fspath))
-        if path.endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(os.path.basename(path)))
+        path = Path(str(getattr(item, "path", item.fspath)))
+        if path.suffix == ".ipynb":
             item.add_marker(pytest.mark.notebook)
+            item.add_marker(pytest.mark.xdist_group(path.stem))

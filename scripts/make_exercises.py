@@ -4,7 +4,8 @@
 Rules (after nbgrader):
 
 - Code cells: every region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is replaced,
-  indented like its marker, by ``# IHR CODE HIER`` and ``raise NotImplementedError()``.
+  indented like its marker, by ``# IHR CODE HIER`` and ``raise NotImplementedError("…")``
+  with a German message.
 - Markdown cells: a region between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->``
   (or the ``### BEGIN/END SOLUTION`` lines) becomes ``*IHRE ANTWORT HIER*``.
 - Outputs, execution counts and per-cell run metadata are removed; everything else is kept.
@@ -30,9 +31,10 @@ CODE_BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
 CODE_END = re.compile(r"^\s*### END SOLUTION\s*$")
 MD_BEGIN = re.compile(r"^\s*(<!--\s*BEGIN SOLUTION\s*-->|### BEGIN SOLUTION)\s*$")
 MD_END = re.compile(r"^\s*(<!--\s*END SOLUTION\s*-->|### END SOLUTION)\s*$")
-CODE_PLACEHOLDER = ("# IHR CODE HIER", "raise NotImplementedError()")
+CODE_PLACEHOLDER = ("# IHR CODE HIER",
+                    'raise NotImplementedError("Ersetzen Sie diese Zeile durch Ihre Lösung.")')
 MD_PLACEHOLDER = "*IHRE ANTWORT HIER*"
-PLACEHOLDER_MARK = "raise NotImplementedError()"
+PLACEHOLDER_MARK = "raise NotImplementedError("
 
 
 class MarkerError(ValueError):

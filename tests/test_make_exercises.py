@@ -32,8 +32,9 @@ def _solution_notebook():
 
 def test_code_region_becomes_placeholder_with_indentation():
     ex = mx.make_exercise(_solution_notebook(), "t.ipynb")
-    assert ex.cells[0].source == ("def relu(x):\n    # IHR CODE HIER\n"
-                                  "    raise NotImplementedError()")
+    assert ex.cells[0].source == (
+        "def relu(x):\n    # IHR CODE HIER\n"
+        '    raise NotImplementedError("Ersetzen Sie diese Zeile durch Ihre Lösung.")')
     assert ex.cells[0].outputs == [] and ex.cells[0].execution_count is None
 
 

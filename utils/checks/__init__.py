@@ -62,7 +62,7 @@ def run_check(exercise: str, check: Callable[[], str | None]) -> Verdict:
     try:
         extra = check()
     except NotImplementedError:
-        return _verdict(False, f"{OFFEN} {exercise} – ersetzen Sie »raise NotImplementedError()« "
+        return _verdict(False, f"{OFFEN} {exercise} – ersetzen Sie die Zeile »raise NotImplementedError(…)« "
                                "durch Ihre Lösung und führen Sie die Zelle aus.")
     except Problem as problem:
         return _verdict(False, f"{FALSCH} {exercise}: {problem}")
