@@ -10,6 +10,7 @@ Verwendet in allen Notebooks.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
@@ -96,3 +97,30 @@ def mode_summary() -> str:
         )
     return "Vollständiger Modus: alle Daten, alle Epochen."
 
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Discard what native libraries write to file descriptor 2 inside the ``with`` block.
+
+    TensorFlow 2.19 and later print start-up messages (oneDNN, missing CUDA drivers) from C++
+    before their logging is set up, so ``TF_CPP_MIN_LOG_LEVEL`` does not hide them
+    (tensorflow/tensorflow#100442); Jupyter would show them as red output of the import cell.
+    Python exceptions are not affected: they propagate and are shown after the block.
+
+    Verwendet in Notebook 04 (``import keras``).
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no file descriptor 2 (e.g. some embedded interpreters): nothing to hide
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
