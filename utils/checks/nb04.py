@@ -222,8 +222,8 @@ def hidden_activations(hidden_activations_fn) -> bool:
         if not callable(hidden_activations_fn):
             raise Problem("hidden_activations soll eine Funktion sein.")
         keras.utils.set_random_seed(7)
-        model = keras.Sequential([keras.Input(shape=(784,)),
-                                  keras.layers.Dense(36, activation="relu"),
+        hidden = keras.layers.Dense(36, activation="relu")  # kein Leck: so steht es in Aufgabe 2
+        model = keras.Sequential([keras.Input(shape=(784,)), hidden,
                                   keras.layers.Dense(10, activation="softmax")])
         x = _images(3)
         result = hidden_activations_fn(model, x)
