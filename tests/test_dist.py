@@ -144,6 +144,15 @@ def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
     assert SECRET_CODE.strip() in solution and SECRET_ANSWER in solution
 
 
+def test_comments_do_not_hide_a_leak_and_exemptions_are_explicit():
+    secret = {make_dist.normalise_code(SECRET_CODE)}
+    files = {"utils/checks/nb01.py": f"{SECRET_CODE}  # harmlos?\n".encode(),
+             "utils/checks/nb02.py": f"{SECRET_CODE}  {make_dist.EXEMPT} Aufgabentext\n".encode(),
+             "README.md": f"Text\n{SECRET_CODE}\n".encode()}
+    leaks = make_dist.find_leaks(files, secret)
+    assert [leak.split(",")[0] for leak in leaks] == ["README.md", "utils/checks/nb01.py"]
+
+
 @pytest.mark.parametrize("plant", ["code", "answer", "marker", "output"])
 def test_leak_test_catches_a_planted_solution(synthetic, tmp_path, plant):
     """Plant a leak into an exercise of a copy: the scan (and make_dist) must refuse it."""
