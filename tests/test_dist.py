@@ -97,9 +97,11 @@ def assert_no_solutions(bundle: Path, solutions: Path) -> None:
     secret, _ = make_dist.solution_lines(solutions, bundle / "utils")
     files = read_tree(bundle)
     leaks = make_dist.find_leaks(files, secret)
-    assert not leaks, ("Lösungen im Aufgabenpaket:\n" + "\n".join(leaks) + "\n(Eine Zeile in utils/ "
-                       "darf keine Lösungszeile wörtlich wiederholen – etwa eine Referenzlösung in "
-                       "einer Selbstkontrolle; dort anders berechnen oder die Eigenschaft prüfen.)")
+    hint = ("\n(Eine Selbstkontrolle in utils/checks darf keine Lösungszeile wörtlich "
+            "wiederholen: anders berechnen, die Eigenschaft prüfen oder – wenn der Aufgabentext "
+            "die Zeile vorgibt – mit »# kein Leck: Grund« markieren.)"
+            if any(leak.startswith("utils/") for leak in leaks) else "")
+    assert not leaks, "Lösungen im Aufgabenpaket:\n" + "\n".join(leaks) + hint
     assert not any(name.startswith(("solutions/", "tests/")) for name in files)
     for name in files:
         if name.endswith(".ipynb"):
