@@ -8,11 +8,18 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
 
 import pytest
+
+# TensorFlow loaded before Triton makes the first torch optimizer crash in the same process
+# (TF 2.21 + torch 2.14). Loading Triton first, once per test process, avoids it for any order
+# of the Keras and PyTorch tests on a worker.
+if importlib.util.find_spec("triton") is not None:
+    import triton  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -20,6 +27,9 @@ sys.path.insert(0, str(ROOT))
 os.environ["NNKURS_FAST"] = "1"
 os.environ["NNKURS_STRICT_CHECKS"] = "1"
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Two test workers run at once on a 2-core machine: one math thread per kernel avoids the
+# oversubscription that makes PyTorch's OpenMP threads spin (measured: 10x slower).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)

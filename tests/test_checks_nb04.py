@@ -3,19 +3,12 @@ reports an untouched placeholder as not yet done."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-# TensorFlow and PyTorch share this pytest process. If TensorFlow is loaded before Triton (which
-# torch.optim imports lazily on first use), creating the first optimizer segfaults in the
-# native libraries (TF 2.21 + torch 2.14 here). Loading Triton first avoids it, so the PyTorch
-# tests that run after this module in the same worker keep working.
-if importlib.util.find_spec("triton") is not None:
-    import triton  # noqa: F401, E402
-
+# (Triton is loaded before TensorFlow by the root conftest.py, see there.)
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
