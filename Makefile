@@ -5,7 +5,6 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 DATA    ?= $(if $(NNKURS_DATA_DIR),$(NNKURS_DATA_DIR),)
 export PYTHONPATH := $(CURDIR)
-export MPLBACKEND := Agg
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 

@@ -26,7 +26,6 @@ sys.path.insert(0, str(ROOT))
 
 os.environ["NNKURS_FAST"] = "1"
 os.environ["NNKURS_STRICT_CHECKS"] = "1"
-os.environ.setdefault("MPLBACKEND", "Agg")
 # Two test workers run at once on a 2-core machine: one math thread per kernel avoids the
 # oversubscription that makes PyTorch's OpenMP threads spin (measured: 10x slower).
 os.environ.setdefault("OMP_NUM_THREADS", "1")

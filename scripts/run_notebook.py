@@ -41,6 +41,9 @@ def execute(path: Path, *, env: dict | None = None, timeout: int = 3600,
         nb.cells = nb.cells[: stop + 1]
     old_env = dict(os.environ)
     os.environ.update(env or {})
+    # A non-interactive backend in the environment (e.g. MPLBACKEND=Agg from a shell) would
+    # replace the notebook's inline backend: the stored notebook would carry no figures.
+    os.environ.pop("MPLBACKEND", None)
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(ROOT), old_env.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
