@@ -86,3 +86,16 @@ def test_predict_returns_outputs_and_targets_on_cpu():
     model, loader = ModeSpy(), _loader()
     outputs, targets = training.predict(model, loader, "cpu")
     assert outputs.shape == (10, 3) and targets.shape == (10,) and not any(model.modes)
+
+
+def test_image_dataset_accepts_read_only_arrays_without_warning():
+    import warnings
+
+    images = np.frombuffer(bytes(range(256)) * 7, dtype=np.uint8)[: 2 * 28 * 28].reshape(2, 28, 28)
+    labels = np.frombuffer(np.array([1, 2], dtype=np.int64).tobytes(), dtype=np.int64)
+    assert not images.flags.writeable
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = training.ImageDataset(images, labels)
+    x, y = ds[0]
+    assert x.shape == (1, 28, 28) and y.item() == 1 and ds.labels.dtype == torch.long

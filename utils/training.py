@@ -32,9 +32,11 @@ class ImageDataset(Dataset):
     """
 
     def __init__(self, images, labels, transform=None, mean: float = 0.0, std: float = 1.0):
-        x = torch.as_tensor(np.asarray(images), dtype=torch.float32).unsqueeze(1) / 255.0
+        # np.array copies: the arrays of utils.data are read-only views of the file's bytes,
+        # and torch warns about non-writable NumPy arrays.
+        x = torch.from_numpy(np.array(images, dtype=np.float32)).unsqueeze(1) / 255.0
         self.images = (x - mean) / std
-        self.labels = torch.as_tensor(np.asarray(labels), dtype=torch.long)
+        self.labels = torch.from_numpy(np.array(labels, dtype=np.int64))
         self.transform = transform
 
     def __len__(self) -> int:
