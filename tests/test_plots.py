@@ -38,6 +38,13 @@ def test_plot_history_has_german_axes():
     assert [line.get_label() for line in acc_ax.lines] == ["Training", "Test"]
 
 
+def test_plot_history_names_the_evaluation_set():
+    history = {"train_loss": [1, 0.5], "train_acc": [0.5, 0.8],
+               "test_loss": [1.1, 0.7], "test_acc": [0.4, 0.7]}
+    fig = plots.plot_history(history, test_label="Validierung")
+    assert [line.get_label() for line in fig.axes[1].lines] == ["Training", "Validierung"]
+
+
 def test_confusion_matrix_rows_are_true_classes():
     y_true = [0, 0, 0, 1]
     y_pred = [1, 1, 1, 1]

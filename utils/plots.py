@@ -59,11 +59,15 @@ def show_images(images, labels=None, predictions=None, *, class_names=None, ncol
     return fig
 
 
-def plot_history(history: dict, title: str | None = None):
-    """Loss and accuracy per epoch, training vs. test (keys as returned by ``utils.training.fit``)."""
+def plot_history(history: dict, title: str | None = None, *, test_label: str = "Test"):
+    """Loss and accuracy per epoch, training vs. test (keys as returned by ``utils.training.fit``).
+
+    ``test_label`` names the evaluation curves, e.g. ``"Validierung"`` when ``fit`` evaluated a
+    validation set (Notebook 05).
+    """
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(11, 3.8))
     epochs = np.arange(1, len(history["train_loss"]) + 1)
-    for key, label, style in (("train", "Training", "-o"), ("test", "Test", "-s")):
+    for key, label, style in (("train", "Training", "-o"), ("test", test_label, "-s")):
         if f"{key}_loss" in history:
             ax_loss.plot(epochs, history[f"{key}_loss"], style, ms=3, label=label)
         if f"{key}_acc" in history:
