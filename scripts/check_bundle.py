@@ -25,13 +25,15 @@ from pathlib import Path
 
 import nbformat
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from make_exercises import PLACEHOLDER_MARK  # noqa: E402  (shipped in the bundle)
+
 ROOT = Path(__file__).resolve().parent.parent
 MARKER = re.compile(r"^\s*(###|<!--)\s*(BEGIN|END) SOLUTION\s*(-->)?\s*$")
 MAGIC = re.compile(r"^(\s*)[%!]")
 ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
 FIGURE_URL = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/"
                         r"([A-Za-z0-9_.-]+)")
-PLACEHOLDER = "raise NotImplementedError("  # the generated placeholder, with or without message
 
 
 def _module_file(root: Path, module: str) -> Path | None:
@@ -105,7 +107,7 @@ def problems_in(path: Path, root: Path) -> tuple[list[str], int]:
             continue
         if cell.outputs or cell.execution_count is not None:
             problems.append(f"{where}: enthält Ausgaben – Aufgaben-Notebooks sind leer")
-        exercises += cell.source.count(PLACEHOLDER)
+        exercises += cell.source.count(PLACEHOLDER_MARK)
         source = "\n".join(MAGIC.sub(r"\1pass  # ", line) for line in cell.source.splitlines())
         try:
             tree = ast.parse(source)
@@ -132,7 +134,6 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         problems, exercises = problems_in(path, root)
         if args.run and not problems:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
             from run_notebook import execute
 
             env = {"NNKURS_FAST": "1", "NNKURS_NOTEBOOK": path.stem}
