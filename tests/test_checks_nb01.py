@@ -11,11 +11,6 @@ import torch
 from utils.checks import CheckFailed, nb01
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "0")
-
-
 @pytest.fixture
 def image():
     rng = np.random.default_rng(0)

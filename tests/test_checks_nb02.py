@@ -15,12 +15,6 @@ from utils.checks import CheckFailed
 from utils.checks import nb02 as checks
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    """Checks return False instead of raising (as in a student's notebook)."""
-    monkeypatch.delenv("NNKURS_STRICT_CHECKS", raising=False)
-
-
 # --- a correct framework (as in the solution notebook) --------------------------------------
 
 class ReLU:

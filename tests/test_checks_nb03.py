@@ -10,12 +10,6 @@ from torch import nn, optim
 from utils.checks import nb03
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    """Failed checks return False instead of raising (strict mode is for the notebooks)."""
-    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "0")
-
-
 def verdict(capsys, check, *args):
     passed = check(*args)
     return passed, capsys.readouterr().out

@@ -18,12 +18,6 @@ from utils.checks import nb04  # noqa: E402
 layers = keras.layers
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    """Failed checks return False instead of raising (strict mode is for the notebooks)."""
-    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "0")
-
-
 def verdict(capsys, check, *args):
     passed = check(*args)
     return passed, capsys.readouterr().out

@@ -9,11 +9,6 @@ from torch import nn
 from utils.checks import nb05
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "0")
-
-
 def verdict(check, *args, capsys):
     result = check(*args)
     return bool(result), capsys.readouterr().out

@@ -11,12 +11,6 @@ from torch import nn
 from utils.checks import CheckFailed, nb06
 
 
-@pytest.fixture(autouse=True)
-def lenient(monkeypatch):
-    """Checks return False instead of raising (the notebooks' strict mode is tested there)."""
-    monkeypatch.delenv("NNKURS_STRICT_CHECKS", raising=False)
-
-
 def verdict(capsys, check, answer):
     passed = check(answer)
     return passed, capsys.readouterr().out
