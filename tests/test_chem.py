@@ -152,3 +152,44 @@ def test_png_to_array_accepts_bytes_and_pil_images():
     from_image = chem._png_to_array(image)  # what RDKit returns inside Jupyter
     assert from_bytes.shape == from_image.shape == (3, 4, 3)
     np.testing.assert_array_equal(from_bytes, from_image)
+
+
+def test_descriptors_values_names_and_alignment(capfd):
+    from rdkit import Chem
+    from rdkit.Chem import Descriptors
+
+    names = chem.descriptor_names()
+    assert names[:len(chem.NAMED_DESCRIPTORS)] == list(chem.NAMED_DESCRIPTORS)
+    assert len(names) == len(set(names)) > 60
+    assert "Ipc" not in names and any(n.startswith("PEOE_VSA") for n in names)
+    values, valid = chem.get_descriptors([PHENOL, "C1CC", ETHANOL])
+    assert values.shape == (2, len(names)) and values.dtype == np.float64
+    assert valid.tolist() == [True, False, True]
+    assert "1 von 3 SMILES" in capfd.readouterr().out
+    for row, smiles in zip(values, [PHENOL, ETHANOL]):
+        mol = Chem.MolFromSmiles(smiles)
+        assert row[names.index("MolLogP")] == pytest.approx(Descriptors.MolLogP(mol))
+        assert row[names.index("TPSA")] == pytest.approx(20.23)  # one OH group in both
+    assert values[0, names.index("fr_phenol")] == 1 and values[1, names.index("fr_phenol")] == 0
+
+
+def test_descriptors_chosen_names_molecules_and_unknown_name():
+    from rdkit import Chem
+
+    mols = [Chem.MolFromSmiles(s) for s in (PHENOL, ETHANOL)]
+    values, valid = chem.get_descriptors(mols, names=["MolWt", "NumHDonors"])
+    assert values.shape == (2, 2) and valid.all()
+    assert values[:, 1].tolist() == [1, 1]
+    assert values[1, 0] == pytest.approx(46.07, abs=0.01)
+    with pytest.raises(ValueError, match="Unbekannte RDKit-Deskriptoren: Unsinn"):
+        chem.get_descriptors([ETHANOL], names=["MolWt", "Unsinn"])
+
+
+def test_descriptors_not_computable_are_nan_not_a_crash():
+    # RDKit has no Gasteiger parameters for mercury: the partial charges come back as NaN
+    values, valid = chem.get_descriptors(["C[Hg]Cl", ETHANOL])
+    names = chem.descriptor_names()
+    missing = [names[j] for j in np.flatnonzero(np.isnan(values[0]))]
+    assert valid.all() and missing == ["MaxPartialCharge", "MinPartialCharge"]
+    assert not np.isnan(values[1]).any()
+    assert np.isfinite(values[0, names.index("MolLogP")])
