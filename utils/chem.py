@@ -98,6 +98,17 @@ def canonical_smiles(smiles, *, verbose: bool = True) -> list[str | None]:
     return result
 
 
+def _molecules(smiles, verbose: bool) -> tuple[list, np.ndarray]:
+    """RDKit molecules and the mask of readable entries; molecules are passed through as they are."""
+    from rdkit import Chem
+
+    items = _as_list(smiles)
+    if items and all(isinstance(m, Chem.Mol) for m in items):
+        return items, np.ones(len(items), dtype=bool)
+    parsed = parse_smiles(items, verbose=verbose)
+    return parsed.mols, parsed.valid
+
+
 def _generator(radius: int, n_bits: int):
     from rdkit.Chem import rdFingerprintGenerator
 
@@ -115,14 +126,7 @@ def get_fingerprints(smiles, radius: int = 2, n_bits: int = 2048, *, counts: boo
     select the labels with ``y[valid]``. With ``counts=True`` each entry says how often a
     substructure occurs (capped at 255) instead of only whether it occurs (0/1).
     """
-    from rdkit import Chem
-
-    items = _as_list(smiles)
-    if items and all(isinstance(m, Chem.Mol) for m in items):
-        mols, valid = items, np.ones(len(items), dtype=bool)
-    else:
-        parsed = parse_smiles(items, verbose=verbose)
-        mols, valid = parsed.mols, parsed.valid
+    mols, valid = _molecules(smiles, verbose)
     generator = _generator(radius, n_bits)
     fingerprints = np.zeros((len(mols), int(n_bits)), dtype=np.uint8)
     for i, mol in enumerate(mols):
@@ -137,7 +141,7 @@ def get_fingerprints(smiles, radius: int = 2, n_bits: int = 2048, *, counts: boo
 #: RDKit's surface-area families (``PEOE_VSA*``, ``SMR_VSA*``, ``SlogP_VSA*``, ``EState_VSA*``,
 #: ``VSA_EState*``: the surface of the atoms whose partial charge, refractivity, logP contribution
 #: or E-state lies in a given range). Slow or numerically unstable ones (``Ipc``, ``AvgIpc``,
-#: ``qed``, ``SPS``) are left out, so 7 800 molecules take about a minute.
+#: ``qed``, ``SPS``) are left out, so 7 800 molecules take well under a minute.
 NAMED_DESCRIPTORS = (
     "MolLogP", "MolMR", "MolWt", "TPSA", "LabuteASA", "HeavyAtomCount", "NumHDonors",
     "NumHAcceptors", "NumRotatableBonds", "RingCount", "NumAromaticRings", "NumAliphaticRings",
@@ -163,7 +167,7 @@ def get_descriptors(smiles, names=None, *, verbose: bool = True) -> tuple[np.nda
     ``Descriptors.descList`` (default: :func:`descriptor_names`). A value RDKit cannot compute
     (e.g. Gasteiger charges of an unusual atom) is ``NaN``; fill it before training.
     """
-    from rdkit import Chem, rdBase
+    from rdkit import rdBase
     from rdkit.Chem import Descriptors
 
     functions = dict(Descriptors.descList)
@@ -171,12 +175,7 @@ def get_descriptors(smiles, names=None, *, verbose: bool = True) -> tuple[np.nda
     unknown = [name for name in names if name not in functions]
     if unknown:
         raise ValueError(f"Unbekannte RDKit-Deskriptoren: {', '.join(unknown)}")
-    items = _as_list(smiles)
-    if items and all(isinstance(m, Chem.Mol) for m in items):
-        mols, valid = items, np.ones(len(items), dtype=bool)
-    else:
-        parsed = parse_smiles(items, verbose=verbose)
-        mols, valid = parsed.mols, parsed.valid
+    mols, valid = _molecules(smiles, verbose)
     values = np.full((len(mols), len(names)), np.nan)
     with rdBase.BlockLogs():
         for i, mol in enumerate(mols):
