@@ -67,3 +67,12 @@ def test_show_weights_shares_a_symmetric_scale():
 def test_plot_curves_one_line_per_variant():
     fig = plots.plot_curves({"SGD": [0.1, 0.2], "Adam": [0.3, 0.4]}, ylabel="Genauigkeit")
     assert [line.get_label() for line in fig.axes[0].lines] == ["SGD", "Adam"]
+
+
+def test_epoch_axes_have_whole_numbers_only():
+    values = [0.5 + 0.02 * k for k in range(20)]  # 20 epochs: matplotlib alone would tick 2.5, 7.5, ...
+    history = {"train_loss": values, "train_acc": values}
+    for fig in (plots.plot_history(history), plots.plot_curves({"A": values}, ylabel="Genauigkeit")):
+        for ax in fig.axes:
+            ticks = ax.get_xticks()
+            assert len(ticks) > 2 and np.all(ticks == np.round(ticks)), ticks

@@ -15,6 +15,7 @@ import math
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def _to_numpy(x):
@@ -75,6 +76,7 @@ def plot_history(history: dict, title: str | None = None, *, test_label: str = "
     ax_loss.set(xlabel="Epoche", ylabel="Verlust (pro Beispiel)", title="Verlustfunktion")
     ax_acc.set(xlabel="Epoche", ylabel="Genauigkeit", title="Genauigkeit")
     for ax in (ax_loss, ax_acc):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no epoch 2.5
         ax.grid(alpha=0.3)
         ax.legend()
     if title:
@@ -89,6 +91,7 @@ def plot_curves(curves: dict, *, ylabel: str, title: str | None = None, xlabel: 
     for name, values in curves.items():
         ax.plot(np.arange(1, len(values) + 1), values, "-o", ms=3, label=name)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
