@@ -22,8 +22,9 @@ from pathlib import Path
 
 import nbformat
 
+# Run as a script, this folder is on sys.path already; the course folder (for `utils`) is not
+# unless PYTHONPATH says so (the Makefile does).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run_notebook import ROOT, execute  # noqa: E402
 from utils import results  # noqa: E402

@@ -3,12 +3,14 @@
 
 Works without the solutions. For every ``notebooks/*.ipynb``:
 
-- valid notebook format, no outputs, no solution markers;
+- valid notebook format, no outputs, no solution markers (nor anything that resembles one);
 - title cell first, a setup cell (tag ``setup``);
 - every code cell is valid Python (IPython ``%``/``!`` lines aside), every ``utils`` module it
   imports exists; every figure it shows is in ``img/`` (or attached, for ``attachment:``);
 - with ``--run``: the notebook runs in fast mode up to its first exercise placeholder, which
   stops with ``NotImplementedError`` as it should.
+
+The notebook format (markers, placeholder) is ``course_format.py``, shipped beside this script.
 
     python scripts/check_bundle.py            # static checks (seconds)
     python scripts/check_bundle.py --run      # also execute up to the first placeholder
@@ -25,12 +27,9 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_exercises import PLACEHOLDER_MARK  # noqa: E402  (shipped in the bundle)
+import course_format as fmt  # shipped in the bundle, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKER = re.compile(r"^\s*(###|<!--)\s*(BEGIN|END) SOLUTION\s*(-->)?\s*$")
-MAGIC = re.compile(r"^(\s*)[%!]")
 ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
 FIGURE_URL = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/"
                         r"([A-Za-z0-9_.-]+)")
@@ -81,7 +80,10 @@ def missing_utils_imports(tree: ast.AST, root: Path) -> list[str]:
 def problems_in(path: Path, root: Path) -> tuple[list[str], int]:
     """German descriptions of what is wrong with one exercise notebook; number of exercises."""
     problems = []
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = fmt.read_notebook(path)
+    except fmt.NotebookError as exc:
+        return [str(exc)], 0
     try:
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:
@@ -94,8 +96,10 @@ def problems_in(path: Path, root: Path) -> tuple[list[str], int]:
     exercises = 0
     for index, cell in enumerate(cells):
         where = f"Zelle {index}"
-        if any(MARKER.match(line) for line in cell.source.splitlines()):
-            problems.append(f"{where}: Lösungsmarkierung im Aufgaben-Notebook")
+        for number, line in enumerate(cell.source.splitlines(), start=1):
+            if fmt.MARKER_LIKE.search(line):
+                problems.append(f"{where}, Zeile {number}: Lösungsmarkierung im "
+                                f"Aufgaben-Notebook »{line.strip()}«")
         if cell.cell_type == "markdown":
             attached = set(cell.get("attachments", {}))
             for name in sorted(set(ATTACHMENT.findall(cell.source)) - attached):
@@ -107,8 +111,8 @@ def problems_in(path: Path, root: Path) -> tuple[list[str], int]:
             continue
         if cell.outputs or cell.execution_count is not None:
             problems.append(f"{where}: enthält Ausgaben – Aufgaben-Notebooks sind leer")
-        exercises += cell.source.count(PLACEHOLDER_MARK)
-        source = "\n".join(MAGIC.sub(r"\1pass  # ", line) for line in cell.source.splitlines())
+        exercises += cell.source.count(fmt.PLACEHOLDER_MARK)
+        source = fmt.python_source(cell.source)
         try:
             tree = ast.parse(source)
         except SyntaxError as exc:

@@ -4,12 +4,12 @@
 - ``dist/nn-kurs-aufgaben-<version>.zip``: what students get — exercise notebooks, ``utils``,
   ``img``, ``data/README.md``, requirements, environment, README (notebook table without the
   solution column), Makefile and the scripts to set up and check it (``make check-bundle``;
-  ``run_notebook.py`` imports the placeholder mark from ``make_exercises.py``).
+  the notebook format they share is ``course_format.py``).
 - ``dist/nn-kurs-loesungen-<version>.zip``: the solution notebooks with their outputs.
 
-Before writing, the exercise files are scanned for anything from the solutions: marker lines,
-the lines inside solution regions (code and markdown answers) that the course shows nowhere
-else, and outputs. A leak is an error
+Before writing, the exercise files are scanned for anything from the solutions: marker lines
+(and anything that resembles one), the lines inside solution regions (code and markdown
+answers) that the course shows nowhere else, and outputs. A leak is an error
 and no bundle is written. The zips are deterministic (sorted, fixed timestamps).
 
     python scripts/make_dist.py [--out dist]
@@ -19,29 +19,24 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import make_exercises  # noqa: E402
-import sync_notebooks  # noqa: E402
+import course_format as fmt
+import make_exercises
+import sync_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Files of the exercise bundle (glob patterns below the repository root).
 EXERCISE_FILES = [
     "notebooks/*.ipynb", "utils/**/*.py", "img/*.png", "data/README.md", "requirements.txt",
     "environment.yml", "README.md", "Makefile", "scripts/venv.sh", "scripts/run_notebook.py",
-    "scripts/make_exercises.py", "scripts/check_bundle.py",
+    "scripts/make_exercises.py", "scripts/check_bundle.py", "scripts/course_format.py",
 ]
 SOLUTION_FILES = ["solutions/*.ipynb"]
 REQUIRED = {"notebooks/*.ipynb", "utils/**/*.py", "requirements.txt", "environment.yml",
-            "README.md", "Makefile", "scripts/check_bundle.py"}
-MARKER = re.compile(r"^\s*(###|<!--)\s*(BEGIN|END) SOLUTION\s*(-->)?\s*$")
+            "README.md", "Makefile", "scripts/check_bundle.py", "scripts/course_format.py"}
 #: Shorter normalised lines (``return x``, ``else:``) say nothing about a solution.
 MIN_SECRET_LENGTH = 12
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
@@ -100,28 +95,26 @@ def solution_lines(solutions: Path, utils: Path | None = None) -> tuple[set[str]
     Secret: inside a ``BEGIN/END SOLUTION`` region (code or markdown), at least
     ``MIN_SECRET_LENGTH`` characters, and shown nowhere else in the course: not outside a region
     of any notebook (``model.eval()`` in an explanation) and not in the helper package ``utils``
-    (without its self-checks; see :func:`library_lines`).
+    (without its self-checks; see :func:`library_lines`). A ``NAME = None`` line is never
+    secret: ``make_exercises`` writes such lines as placeholders of top-level exercises.
+    A misspelt marker is a :class:`course_format.MarkerError`, as in ``make_exercises``.
     """
     inside_lines, outside_lines = set(), set()
     if utils is not None:
         outside_lines |= library_lines(utils)
     for path in sorted(solutions.glob("*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
+        for index, cell in enumerate(fmt.read_notebook(path).cells):
+            where = f"{path.name}, Zelle {index}"
             if cell.cell_type not in ("code", "markdown"):
+                fmt.check_no_markers(cell.source, where=where)
                 continue
-            begin, end = ((make_exercises.CODE_BEGIN, make_exercises.CODE_END)
-                          if cell.cell_type == "code"
-                          else (make_exercises.MD_BEGIN, make_exercises.MD_END))
-            norm = normalise_code if cell.cell_type == "code" else normalise
-            inside = False
-            for line in cell.source.splitlines():
-                if begin.match(line):
-                    inside = True
-                elif end.match(line):
-                    inside = False
-                else:
-                    (inside_lines if inside else outside_lines).add(norm(line))
-    secret = {line for line in inside_lines - outside_lines if len(line) >= MIN_SECRET_LENGTH}
+            code = cell.cell_type == "code"
+            norm = normalise_code if code else normalise
+            outside, inside = fmt.split_lines(cell.source, markdown=not code, where=where)
+            outside_lines.update(norm(line) for line in outside)
+            inside_lines.update(norm(line) for line in inside)
+    secret = {line for line in inside_lines - outside_lines
+              if len(line) >= MIN_SECRET_LENGTH and not fmt.NONE_PLACEHOLDER.match(line)}
     return secret, outside_lines
 
 
@@ -129,27 +122,29 @@ def find_leaks(files: dict[str, bytes], secret: set[str]) -> list[str]:
     """Every solution trace in ``files`` (bundle path → content), as German messages.
 
     Code is compared without comments; a line of a ``.py`` file marked with :data:`EXEMPT`
-    is a reviewed exception (never in a notebook).
+    is a reviewed exception (never in a notebook). In a notebook every line that resembles a
+    marker is a leak; in other text files a line that starts like one (they may mention the
+    markers inline).
     """
     leaks = []
     for name, content in sorted(files.items()):
         if name.endswith(".ipynb"):
-            nb = nbformat.reads(content.decode("utf-8"), as_version=4)
+            nb = fmt.reads_notebook(content.decode("utf-8"), name)
             chunks = []
             for index, cell in enumerate(nb.cells):
                 chunks.append((f"{name}, Zelle {index}", cell.source, cell.cell_type == "code",
-                               False))
+                               False, fmt.MARKER_LIKE.search))
                 if cell.get("outputs") or cell.get("execution_count") is not None:
                     leaks.append(f"{name}, Zelle {index}: Ausgabe oder Ausführungszähler")
         elif name.endswith((".py", ".sh")) or "." not in name:
-            chunks = [(name, content.decode("utf-8"), True, True)]
+            chunks = [(name, content.decode("utf-8"), True, True, fmt.MARKER_LIKE_LINE.match)]
         elif name.endswith((".md", ".txt", ".yml", ".toml")):
-            chunks = [(name, content.decode("utf-8"), False, False)]
+            chunks = [(name, content.decode("utf-8"), False, False, fmt.MARKER_LIKE_LINE.match)]
         else:
             continue
-        for where, text, code, may_exempt in chunks:
+        for where, text, code, may_exempt, marker_like in chunks:
             for number, line in enumerate(text.splitlines(), start=1):
-                if MARKER.match(line):
+                if marker_like(line):
                     leaks.append(f"{where}, Zeile {number}: Lösungsmarkierung »{line.strip()}«")
                 elif may_exempt and EXEMPT in line:
                     continue
@@ -180,7 +175,7 @@ def exercise_files(root: Path) -> dict[str, bytes]:
     config = sync_notebooks.load_config(root)
     titles = {}
     for path in sorted((root / "solutions").glob("*.ipynb")):
-        titles[path.name] = sync_notebooks.title_of(nbformat.read(path, as_version=4), path.name)
+        titles[path.name] = sync_notebooks.title_of(fmt.read_notebook(path), path.name)
     readme = files["README.md"].decode("utf-8")
     table = sync_notebooks.notebook_table(config, titles, solutions=False)
     files["README.md"] = sync_notebooks.replace_table(readme, table).encode("utf-8")
@@ -232,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         paths = build(ROOT, args.out)
-    except (LeakError, FileNotFoundError, make_exercises.MarkerError,
-            sync_notebooks.SyncError) as exc:
+    except (LeakError, FileNotFoundError, fmt.MarkerError, fmt.NotebookError,
+            make_exercises.RefusedError, sync_notebooks.SyncError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 1
     for path in paths:

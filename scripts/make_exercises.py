@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
 """Generate the exercise notebooks in ``notebooks/`` from the solutions in ``solutions/``.
 
-Rules (after nbgrader):
+Rules (after nbgrader; the format itself lives in ``course_format.py``):
 
 - Code cells: every region between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` is replaced,
   indented like its marker, by ``# IHR CODE HIER`` and ``raise NotImplementedError("…")``
-  with a German message.
+  with a German message. A region at top level (not inside a ``def``/``class``) first gets
+  ``NAME = None`` for every name it binds, so that the self-check after it reports the
+  exercise as open instead of failing with ``NameError``.
 - Markdown cells: a region between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->``
   (or the ``### BEGIN/END SOLUTION`` lines) becomes ``*IHRE ANTWORT HIER*``.
 - The badge row (markdown cell tagged ``badges``) links to ``notebooks/`` instead of ``solutions/``.
 - Outputs, execution counts and per-cell run metadata are removed; everything else is kept.
-- Unclosed, nested or stray markers are an error naming the notebook and the cell.
+  The notebook metadata records that the file was generated (``nn-kurs.generated_from``).
+- Unclosed, nested, stray or misspelt markers are an error naming the notebook, cell and line.
+- Safety: without solution notebooks (mistyped ``--solutions``, or inside the student bundle)
+  nothing is written or deleted. A notebook in ``notebooks/`` without a solution is deleted
+  only if this script generated it.
 
 The output is deterministic: running it twice gives byte-identical files.
 
@@ -21,52 +27,19 @@ The output is deterministic: running it twice gives byte-identical files.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 import nbformat
 
+import course_format as fmt
+from course_format import MarkerError, NotebookError  # noqa: F401 - part of this script's API
+
 ROOT = Path(__file__).resolve().parent.parent
-CODE_BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION\s*$")
-CODE_END = re.compile(r"^\s*### END SOLUTION\s*$")
-MD_BEGIN = re.compile(r"^\s*(<!--\s*BEGIN SOLUTION\s*-->|### BEGIN SOLUTION)\s*$")
-MD_END = re.compile(r"^\s*(<!--\s*END SOLUTION\s*-->|### END SOLUTION)\s*$")
-CODE_PLACEHOLDER = ("# IHR CODE HIER",
-                    'raise NotImplementedError("Ersetzen Sie diese Zeile durch Ihre Lösung.")')
-MD_PLACEHOLDER = "*IHRE ANTWORT HIER*"
-PLACEHOLDER_MARK = "raise NotImplementedError("
 
 
-class MarkerError(ValueError):
-    """A solution marker is unclosed, nested or stray."""
-
-
-def strip_regions(source: str, *, markdown: bool, where: str) -> str:
-    """Replace every solution region in ``source`` by the German placeholder."""
-    begin, end = (MD_BEGIN, MD_END) if markdown else (CODE_BEGIN, CODE_END)
-    out: list[str] = []
-    inside_since: int | None = None
-    for number, line in enumerate(source.splitlines(), start=1):
-        if begin.match(line):
-            if inside_since is not None:
-                raise MarkerError(f"{where}, Zeile {number}: BEGIN SOLUTION innerhalb einer "
-                                  f"Lösung (geöffnet in Zeile {inside_since}).")
-            inside_since = number
-            if markdown:
-                out.append(MD_PLACEHOLDER)
-            else:
-                indent = CODE_BEGIN.match(line).group(1)
-                out.extend(indent + text for text in CODE_PLACEHOLDER)
-        elif end.match(line):
-            if inside_since is None:
-                raise MarkerError(f"{where}, Zeile {number}: END SOLUTION ohne BEGIN SOLUTION.")
-            inside_since = None
-        elif inside_since is None:
-            out.append(line)
-    if inside_since is not None:
-        raise MarkerError(f"{where}: BEGIN SOLUTION in Zeile {inside_since} wird nie geschlossen.")
-    return "\n".join(out)
+class RefusedError(RuntimeError):
+    """Generating would destroy something (message in German); nothing was touched."""
 
 
 def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -75,29 +48,50 @@ def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.Notebo
     for index, cell in enumerate(nb.cells):
         where = f"{name}, Zelle {index}"
         if cell.cell_type == "code":
-            cell.source = strip_regions(cell.source, markdown=False, where=where)
+            cell.source = fmt.strip_regions(cell.source, markdown=False, where=where)
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)
         elif cell.cell_type == "markdown":
-            cell.source = strip_regions(cell.source, markdown=True, where=where)
+            cell.source = fmt.strip_regions(cell.source, markdown=True, where=where)
             if "badges" in cell.metadata.get("tags", []):  # badge row (sync_notebooks.py)
                 cell.source = cell.source.replace("solutions/", "notebooks/")
+        else:
+            fmt.check_no_markers(cell.source, where=where)
     nb.metadata.pop("widgets", None)
+    nb.metadata[fmt.GENERATED_KEY] = {"generated_from": f"solutions/{name}"}
     return nb
 
 
 def render(nb: nbformat.NotebookNode) -> str:
-    return nbformat.writes(nb, version=4) + "\n"
+    return fmt.render(nb)
+
+
+def was_generated(path: Path) -> bool:
+    """Whether ``path`` is an exercise notebook this script wrote (its metadata says so)."""
+    try:
+        nb = fmt.read_notebook(path)
+    except NotebookError:
+        return False
+    return "generated_from" in nb.metadata.get(fmt.GENERATED_KEY, {})
 
 
 def build(solutions: Path, exercises: Path) -> dict[Path, str]:
-    """Exercise file path → its text, for every solution notebook."""
-    result = {}
-    for path in sorted(solutions.glob("*.ipynb")):
-        solution = nbformat.read(path, as_version=4)
-        result[exercises / path.name] = render(make_exercise(solution, path.name))
-    return result
+    """Exercise file path → its text, for every solution notebook.
+
+    :class:`RefusedError` when ``solutions`` holds no notebook: generating from nothing would
+    empty ``exercises``.
+    """
+    paths = sorted(solutions.glob("*.ipynb")) if solutions.is_dir() else []
+    if not paths:
+        where = "gibt es nicht" if not solutions.is_dir() else "enthält keine Notebooks (*.ipynb)"
+        raise RefusedError(
+            f"Der Lösungsordner {solutions} {where}. Aufgaben-Notebooks werden nur aus den "
+            "Lösungen erzeugt; im Aufgabenpaket für Studierende gibt es keine – dort ist "
+            "`make exercises` nicht nötig. Nichts wurde geschrieben oder gelöscht. "
+            "(Falscher Pfad bei --solutions?)")
+    return {exercises / path.name: render(make_exercise(fmt.read_notebook(path), path.name))
+            for path in paths}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,10 +105,13 @@ def main(argv: list[str] | None = None) -> int:
     except MarkerError as exc:
         print(f"Fehler in den Lösungsmarkierungen: {exc}", file=sys.stderr)
         return 2
-    present = set(args.exercises.glob("*.ipynb"))
+    except (RefusedError, NotebookError) as exc:
+        print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    present = set(args.exercises.glob("*.ipynb")) if args.exercises.is_dir() else set()
     stale = sorted(str(p) for p, text in wanted.items()
                    if not p.exists() or p.read_text(encoding="utf-8") != text)
-    extra = sorted(str(p) for p in present - set(wanted))
+    extra = sorted(p for p in present - set(wanted))
     if args.check:
         if stale or extra:
             print("notebooks/ ist nicht aktuell – bitte `make exercises` ausführen und committen:",
@@ -126,12 +123,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"notebooks/ ist aktuell ({len(wanted)} Notebooks).")
         return 0
+    foreign = [p for p in extra if not was_generated(p)]
     args.exercises.mkdir(parents=True, exist_ok=True)
     for path, text in wanted.items():
         path.write_text(text, encoding="utf-8")
     for p in extra:
-        Path(p).unlink()
+        if p not in foreign:
+            p.unlink()
+            print(f"gelöscht (Lösung gibt es nicht mehr): {p}")
     print(f"{len(wanted)} Aufgaben-Notebooks geschrieben, davon {len(stale)} geändert.")
+    for p in foreign:
+        print(f"Hinweis: {p} hat keine Lösung in {args.solutions} und wurde nicht von "
+              "`make exercises` erzeugt – nicht gelöscht. Verschieben oder löschen Sie es "
+              "selbst, wenn es nicht in den Kurs gehört.", file=sys.stderr)
     return 0
 
 

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Execute notebooks in a fresh kernel (used by ``make bench``, ``make test-full`` and tests).
 
-    python scripts/run_notebook.py solutions/02_eigenes_framework.ipynb [--save] [--until-placeholder]
+    python scripts/run_notebook.py solutions/02_eigenes_framework.ipynb [--save] [--fast]
+
+The settings reach the kernel as its environment (``NNKURS_FAST``, ``NNKURS_NOTEBOOK`` …);
+this process's own environment is never changed. :func:`execute` can also stop at the first
+exercise placeholder (``until_placeholder=True``, used by ``check_bundle.py --run``).
 """
 
 from __future__ import annotations
@@ -12,66 +16,78 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
 from nbclient import NotebookClient
 
+import course_format as fmt  # same folder
+
 ROOT = Path(__file__).resolve().parent.parent
-from make_exercises import PLACEHOLDER_MARK  # noqa: E402  (same folder)
 
 
 def first_placeholder(nb) -> int | None:
     """Index of the first code cell that still holds an exercise placeholder."""
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and PLACEHOLDER_MARK in cell.source:
+        if fmt.is_exercise_cell(cell):
             return index
     return None
+
+
+def kernel_env(env: dict | None = None, base: dict | None = None) -> dict[str, str]:
+    """The kernel's environment: ``base`` (default: this process's) updated with ``env``.
+
+    The course folder comes first on ``PYTHONPATH`` (``import utils``). ``MPLBACKEND`` is
+    dropped: a non-interactive backend from a shell (e.g. ``MPLBACKEND=Agg``) would replace
+    the notebook's inline backend, and the stored notebook would carry no figures.
+    """
+    result = dict(os.environ if base is None else base)
+    result.update({key: str(value) for key, value in (env or {}).items()})
+    result.pop("MPLBACKEND", None)
+    result["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), result.get("PYTHONPATH", "")) if p)
+    return result
 
 
 def execute(path: Path, *, env: dict | None = None, timeout: int = 3600,
             until_placeholder: bool = False):
     """Run ``path`` in a fresh kernel; returns ``(notebook, seconds, placeholder_error)``.
 
-    With ``until_placeholder`` only the cells up to and including the first placeholder run;
-    that cell must fail with ``NotImplementedError`` (anything else before it is an error).
+    ``env`` holds settings for the kernel on top of this process's environment (see
+    :func:`kernel_env`). With ``until_placeholder`` only the cells up to and including the first
+    placeholder run; that cell must fail with ``NotImplementedError`` (anything else before it
+    is an error).
     """
-    nb = nbformat.read(path, as_version=4)
+    nb = fmt.read_notebook(path)
     placeholder_error = None
     stop = first_placeholder(nb) if until_placeholder else None
     if stop is not None:
         nb.cells = nb.cells[: stop + 1]
-    old_env = dict(os.environ)
-    os.environ.update(env or {})
-    # A non-interactive backend in the environment (e.g. MPLBACKEND=Agg from a shell) would
-    # replace the notebook's inline backend: the stored notebook would carry no figures.
-    os.environ.pop("MPLBACKEND", None)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), old_env.get("PYTHONPATH", "")) if p)
     start = time.perf_counter()
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(path).parent)}})
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
-        try:
-            client.execute()
-        except Exception as exc:  # noqa: BLE001 - re-raised unless it is the expected stop
-            name = getattr(exc, "ename", "")
-            if stop is None or name != "NotImplementedError":
-                raise
-            placeholder_error = exc
-    finally:
-        os.environ.clear()
-        os.environ.update(old_env)
+        client.execute(env=kernel_env(env))
+    except Exception as exc:  # noqa: BLE001 - re-raised unless it is the expected stop
+        name = getattr(exc, "ename", "")
+        if stop is None or name != "NotImplementedError":
+            raise
+        placeholder_error = exc
     return nb, time.perf_counter() - start, placeholder_error
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import nbformat
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--save", action="store_true", help="Ausgaben in das Notebook schreiben")
     parser.add_argument("--fast", action="store_true", help="Schnellmodus (NNKURS_FAST=1)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for path in args.notebooks:
         env = {"NNKURS_FAST": "1" if args.fast else "0", "NNKURS_NOTEBOOK": path.stem}
-        nb, seconds, _ = execute(path, env=env)
+        try:
+            nb, seconds, _ = execute(path, env=env)
+        except fmt.NotebookError as exc:
+            print(f"Fehler: {exc}", file=sys.stderr)
+            return 2
         print(f"{path}: {seconds:.1f} s")
         if args.save:
             nbformat.write(nb, path)

@@ -37,6 +37,8 @@ from pathlib import Path
 
 import nbformat
 
+import course_format as fmt  # notebook format shared with make_exercises.py (same folder)
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE_BEGIN = "<!-- BEGIN NOTEBOOK TABLE -->"
 TABLE_END = "<!-- END NOTEBOOK TABLE -->"
@@ -262,20 +264,16 @@ def sync_notebook(nb: nbformat.NotebookNode, name: str, config: dict,
     return nb
 
 
-def render(nb: nbformat.NotebookNode) -> str:
-    return nbformat.writes(nb, version=4) + "\n"
-
-
 def plan(root: Path = ROOT) -> dict[Path, str]:
     """Every file that has to change → its new text."""
     config = load_config(root)
     changes, titles = {}, {}
     for path in sorted((root / "solutions").glob("*.ipynb")):
-        nb = nbformat.read(path, as_version=4)
+        nb = fmt.read_notebook(path)
         synced = sync_notebook(nb, path.name, config, root / "img")
         titles[path.name] = title_of(synced, path.name)
         if synced != nb:
-            changes[path] = render(synced)
+            changes[path] = fmt.render(synced)
     env_path = root / "environment.yml"
     env_text = environment_yml(config)
     if not env_path.is_file() or env_path.read_text(encoding="utf-8") != env_text:
@@ -297,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         changes = plan(args.root)
-    except (SyncError, OSError, tomllib.TOMLDecodeError) as exc:
+    except (SyncError, fmt.NotebookError, OSError, tomllib.TOMLDecodeError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
         return 2
     names = [str(path.relative_to(args.root)) for path in changes]
