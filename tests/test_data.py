@@ -8,7 +8,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
+import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -149,14 +153,18 @@ def _write(path: Path, content: bytes) -> Path:
     return path
 
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-needs_shared = pytest.mark.skipif(not (SHARED / "MNIST").is_dir(),
-                                  reason="verified copies in ../shared/data not present")
+def _all_present() -> bool:
+    """Every dataset file has a copy in a data folder (``NNKURS_DATA_DIR``, which conftest.py
+    points at the shared verified copies, or ``data/``): the real loaders need no network."""
+    return all(any((folder / name).is_file() for folder in data.data_dirs())
+               for name in data.SOURCES)
 
 
-@needs_shared
-def test_real_datasets_load_from_shared_copy(monkeypatch):
-    monkeypatch.setenv("NNKURS_DATA_DIR", str(SHARED))
+needs_data = pytest.mark.skipif(not _all_present(), reason="keine Kopie der Datensätze vorhanden")
+
+
+@needs_data
+def test_real_datasets_load_from_local_copies():
     for loader in (data.load_mnist, data.load_fashion_mnist):
         (x, y), (xt, yt) = loader()
         assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28)
@@ -167,3 +175,67 @@ def test_real_datasets_load_from_shared_copy(monkeypatch):
     assert len(tab) == 2246 and int(tab["activity"].sum()) == 1123
     table = data.load_tox21()
     assert len(table) == 7831 and "SR-MMP" in table.columns
+
+
+def test_read_only_data_folders_name_the_file_the_source_and_what_to_do(tmp_path, monkeypatch):
+    env_dir, repo_dir = tmp_path / "env", tmp_path / "repo-data"
+    for folder in (env_dir, repo_dir):
+        folder.mkdir()
+    monkeypatch.setenv("NNKURS_DATA_DIR", str(env_dir))
+    monkeypatch.setattr(data, "DEFAULT_DATA_DIR", repo_dir)
+    monkeypatch.setattr(data.os, "access", lambda path, mode: False)  # as if read-only
+    name = _register(monkeypatch, "http://127.0.0.1:9/file.bin")
+    with pytest.raises(data.DatenNichtVerfuegbar) as info:
+        data.fetch(name, progress=False)
+    message = str(info.value)
+    assert "»test/file.bin« fehlt" in message and "beschreibbar" in message
+    assert "http://127.0.0.1:9/file.bin" in message and "So beheben Sie das" in message
+    assert str(env_dir / name) in message and str(repo_dir / name) in message
+    assert "NNKURS_DATA_DIR auf einen beschreibbaren Ordner" in message
+    assert info.value.__context__ is None  # no chained traceback
+
+
+def _leftover(folder: Path, name: str, *, age: float = 0.0) -> Path:
+    tmp = folder / name
+    tmp.mkdir(parents=True)
+    (tmp / "download").write_bytes(b"halb")
+    if age:
+        stamp = time.time() - age
+        for path in (tmp / "download", tmp):
+            os.utime(path, (stamp, stamp))
+    return tmp
+
+
+def test_download_killed_hard_leaves_nothing_behind_after_the_next_run(dirs, server, monkeypatch):
+    """A real SIGKILL in the middle of a download; the next fetch cleans up and succeeds."""
+    env_dir, _ = dirs
+    folder = env_dir / "test"
+    folder.mkdir()
+    script = (f"import os, signal, sys\nsys.path.insert(0, {str(data.REPO_ROOT)!r})\n"
+              "from utils import data\n"
+              "def killed(*args, **kwargs):\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+              "data._stream = killed\n"
+              f"data._download(data.Source('x', 'y'), __import__('pathlib').Path({str(folder)!r})"
+              " / 'file.bin', progress=False)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert result.returncode == -9, result.stderr
+    assert len(list(folder.glob(".download-*"))) == 1  # what SIGKILL leaves
+    name = _register(monkeypatch, server + "/good.bin")
+    assert data.fetch(name, progress=False).read_bytes() == PAYLOAD
+    assert sorted(p.name for p in folder.iterdir()) == ["file.bin"]
+
+
+def test_only_abandoned_download_folders_are_removed(tmp_path):
+    live = f".download-{os.getpid()}-{data._HOST}-live"
+    keep = [_leftover(tmp_path, live), _leftover(tmp_path, ".download-alt-aber-frisch")]
+    gone = [_leftover(tmp_path, f".download-{os.getpid()}-{data._HOST}-haengt",
+                      age=data.STALE_DOWNLOAD_SECONDS + 60),
+            _leftover(tmp_path, ".download-ohne-pid", age=data.STALE_DOWNLOAD_SECONDS + 60)]
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    gone.append(_leftover(tmp_path, f".download-{dead}-{data._HOST}-tot"))
+    other_host = _leftover(tmp_path, f".download-{dead}-anderer_rechner-x")
+    assert sorted(data.clean_stale_downloads(tmp_path)) == sorted(gone)
+    assert all(p.is_dir() for p in [*keep, other_host])
+    assert not any(p.exists() for p in gone)
+    assert data.clean_stale_downloads(tmp_path / "gibt-es-nicht") == []

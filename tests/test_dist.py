@@ -20,11 +20,10 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import make_dist  # noqa: E402
-import make_exercises  # noqa: E402
-import sync_notebooks  # noqa: E402
+import make_dist
+import make_exercises
+import sync_notebooks
 
 SECRET_CODE = "    return np.maximum(values, 0.0) * scale"
 SECRET_ANSWER = "Die Verzerrung verschiebt die Schwelle des Neurons."

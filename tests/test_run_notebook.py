@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
@@ -10,9 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from run_notebook import execute  # noqa: E402
+from run_notebook import execute
 
 
 def _write(tmp_path, *sources):

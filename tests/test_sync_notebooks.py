@@ -13,10 +13,9 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
-import make_exercises  # noqa: E402
-import sync_notebooks as sync  # noqa: E402
+import make_exercises
+import sync_notebooks as sync
 
 # The setup cell as authors first wrote it (before the generator existed).
 OLD_SETUP = '''import sys

@@ -4,10 +4,11 @@ Lookup order for every file: the folder in ``NNKURS_DATA_DIR`` (if set), then ``
 repository. A file that is missing everywhere is downloaded from its canonical source into the
 first writable of these folders, checked against its published checksum and written atomically
 (temporary file + rename), so an interrupted download never leaves a half file behind. A file
-whose checksum does not match is never used.
+whose checksum does not match is never used. The temporary folder of a download that was killed
+hard (``.download-*``) is removed by the next download into the same folder.
 
-Offline and without a copy, :class:`DatenNichtVerfuegbar` says in German which file is missing,
-where to put it and where to get it.
+Offline, without a copy or without a writable data folder, :class:`DatenNichtVerfuegbar` says
+in German which file is missing, where to put it and where to get it.
 
 Verwendet in den Notebooks 01–06.
 """
@@ -19,8 +20,10 @@ import hashlib
 import http.client
 import os
 import shutil
+import socket
 import sys
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -124,7 +127,12 @@ def fetch(name: str, *, progress: bool = True) -> Path:
                 "und wird nicht verwendet.",
                 file=sys.stderr,
             )
-    target = _writable_dir() / name
+    folder = _writable_dir()
+    if folder is None:
+        raise DatenNichtVerfuegbar(_missing_message(
+            name, source, "keiner der Datenordner ist beschreibbar, also kann sie nicht "
+            "heruntergeladen werden", writable_hint=True))
+    target = folder / name
     try:
         _download(source, target, progress=progress)
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
@@ -212,7 +220,8 @@ def _verified(path: Path, sha256: str) -> bool:
     return _VERIFIED[key]
 
 
-def _writable_dir() -> Path:
+def _writable_dir() -> Path | None:
+    """The first data folder that exists (or can be made) and is writable, else ``None``."""
     for folder in data_dirs():
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -220,15 +229,58 @@ def _writable_dir() -> Path:
             continue
         if os.access(folder, os.W_OK):
             return folder
-    raise DatenNichtVerfuegbar(
-        "Keiner der Datenordner ist beschreibbar: " + ", ".join(map(str, data_dirs()))
-    )
+    return None
+
+
+#: A ``.download-*`` folder in which nothing was written for this long is abandoned.
+STALE_DOWNLOAD_SECONDS = 10 * 60
+_HOST = socket.gethostname().replace("-", "_") or "host"
+
+
+def _download_prefix() -> str:
+    """Prefix of a download's temporary folder: names this process (``.download-PID-HOST-``)."""
+    return f".download-{os.getpid()}-{_HOST}-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+def _is_stale(folder: Path, now: float) -> bool:
+    """Abandoned download folder: its process (on this machine) is gone, or it is idle too long."""
+    parts = folder.name.split("-")
+    if len(parts) >= 4 and parts[1].isdigit() and parts[2] == _HOST and not _alive(int(parts[1])):
+        return True
+    try:
+        newest = max([folder.stat().st_mtime] + [p.stat().st_mtime for p in folder.iterdir()])
+    except OSError:
+        return False
+    return now - newest > STALE_DOWNLOAD_SECONDS
+
+
+def clean_stale_downloads(folder: Path) -> list[Path]:
+    """Remove abandoned ``.download-*`` folders in ``folder`` (left by a killed download)."""
+    removed = []
+    now = time.time()
+    for tmp in sorted(folder.glob(".download-*")) if folder.is_dir() else []:
+        if tmp.is_dir() and _is_stale(tmp, now):
+            shutil.rmtree(tmp, ignore_errors=True)
+            if not tmp.exists():
+                removed.append(tmp)
+    return removed
 
 
 def _download(source: Source, target: Path, *, progress: bool) -> None:
     """Download ``source`` to ``target``: verify, then rename atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".download-") as tmp:
+    clean_stale_downloads(target.parent)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=_download_prefix()) as tmp:
         raw = Path(tmp) / "download"
         _stream(source.url, raw, label=target.name, progress=progress)
         if source.gzip_md5 is not None:
@@ -263,13 +315,20 @@ def _stream(url: str, dest: Path, *, label: str, progress: bool) -> None:
             raise ValueError("Download ist unvollständig")
 
 
-def _missing_message(name: str, source: Source, exc: Exception) -> str:
+def _missing_message(name: str, source: Source, exc: Exception | str, *,
+                     writable_hint: bool = False) -> str:
     where = " oder ".join(str(d / name) for d in data_dirs())
-    reason = getattr(exc, "reason", None) or exc
+    reason = exc if isinstance(exc, str) else (getattr(exc, "reason", None) or exc)
+    alternative = (
+        "Oder setzen Sie NNKURS_DATA_DIR auf einen beschreibbaren Ordner (dann lädt der Kurs "
+        "die Datei selbst) oder auf einen Ordner, der die Datei unter diesem Namen enthält."
+        if writable_hint else
+        "Oder setzen Sie NNKURS_DATA_DIR auf einen Ordner, der die Datei unter diesem Namen "
+        "enthält."
+    )
     return (
         f"Die Datei »{name}« fehlt und konnte nicht geladen werden ({reason}).\n"
         f"So beheben Sie das: Laden Sie sie mit Internetverbindung von\n  {source.url}\n"
         f"(ist die Adresse auf .gz, entpacken Sie die Datei) und legen Sie sie hier ab:\n  {where}\n"
-        "Oder setzen Sie NNKURS_DATA_DIR auf einen Ordner, der die Datei unter diesem Namen "
-        "enthält. Hinweise und Prüfsummen stehen in data/README.md."
+        f"{alternative} Hinweise und Prüfsummen stehen in data/README.md."
     )
