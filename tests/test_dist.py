@@ -16,14 +16,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
-import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-
+import check_bundle
+import course_format
 import make_dist
 import make_exercises
+import nbformat
+import pytest
 import sync_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET_CODE = "    return np.maximum(values, 0.0) * scale"
 SECRET_ANSWER = "Die Verzerrung verschiebt die Schwelle des Neurons."
@@ -239,3 +240,88 @@ def test_repository_bundle_has_no_solutions_and_checks_itself(tmp_path):
     result = run_bundle_check(bundle)
     assert result.returncode == 0, result.stdout + result.stderr
     make_dist.build(ROOT, tmp_path / "checked", check=True)
+
+
+# --- misspelt markers, generated placeholders, broken files ----------------------------------------
+
+NEAR_MISSES = ["    ## END SOLUTION", "    ### end solution", "    ### END SOLUTION # fertig",
+               "    ### END SOLUTIONS", "    <!-- END SOLUTION ->", "    #### END SOLUTION"]
+
+
+@pytest.mark.parametrize("line", NEAR_MISSES)
+def test_near_miss_marker_in_a_solution_stops_make_dist(synthetic, tmp_path, line):
+    """A misspelt END marker would let the solution through: make_dist refuses, naming the line."""
+    course = tmp_path / "kurs"
+    shutil.copytree(synthetic, course)
+    path = course / "solutions" / "01_probe.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[5].source = nb.cells[5].source.replace("    ### END SOLUTION", line)
+    nbformat.write(nb, path)
+    with pytest.raises(course_format.MarkerError, match="01_probe.ipynb, Zelle 5, Zeile 4"):
+        make_dist.solution_lines(course / "solutions")
+    with pytest.raises(course_format.MarkerError):
+        make_dist.build(course, tmp_path / "refused", check=True)
+    assert not (tmp_path / "refused").exists()
+
+
+@pytest.mark.parametrize("line", NEAR_MISSES + ["x = 1  ### BEGIN SOLUTION",
+                                                "<!-- BEGIN SOLUTION -->"])
+def test_near_miss_marker_in_an_exercise_is_a_leak_for_make_dist_and_check_bundle(
+        synthetic, tmp_path, line):
+    course = tmp_path / "kurs"
+    shutil.copytree(synthetic, course)
+    path = course / "notebooks" / "01_probe.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[5].source += "\n" + line
+    nbformat.write(nb, path)
+    files = {"notebooks/01_probe.ipynb": path.read_bytes()}
+    leaks = make_dist.find_leaks(files, set())
+    assert leaks and "Zelle 5" in leaks[0] and "Lösungsmarkierung" in leaks[0]
+    problems, _ = check_bundle.problems_in(path, course)
+    assert any("Zelle 5" in p and "Lösungsmarkierung" in p for p in problems), problems
+
+
+def test_markers_mentioned_inline_in_text_files_are_no_leak():
+    files = {"README.md": b"Schreiben Sie `### BEGIN SOLUTION` in eine eigene Zeile.\n",
+             "scripts/x.py": b'TEXT = "### BEGIN SOLUTION"\n'}
+    assert make_dist.find_leaks(files, set()) == []
+    files["README.md"] += b"### BEGIN SOLUTION\n"
+    assert len(make_dist.find_leaks(files, set())) == 1
+
+
+def test_none_placeholders_of_top_level_exercises_are_not_leaks(tmp_path):
+    """The solution may hold ``NAME = None`` inside a region: the generated placeholder line is
+    the same text, and it gives nothing away."""
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    nb = synthetic_solution()
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "### BEGIN SOLUTION\nbest_threshold_value = None\n"
+        "best_threshold_value = 0.5 * scale_factor\n### END SOLUTION\nprint(best_threshold_value)"))
+    nbformat.write(nb, solutions / "01_probe.ipynb")
+    secret, _ = make_dist.solution_lines(solutions)
+    assert "best_threshold_value = 0.5 * scale_factor" in secret
+    assert "best_threshold_value = None" not in secret
+    exercise = make_exercises.build(solutions, tmp_path / "notebooks")
+    text = next(iter(exercise.values()))
+    assert "best_threshold_value = None" in nbformat.reads(text, 4).cells[-1].source
+    assert make_dist.find_leaks({"notebooks/01_probe.ipynb": text.encode()}, secret) == []
+
+
+@pytest.mark.parametrize("text", ['{"cells": [', "[]"])
+def test_broken_notebook_json_is_one_german_line_naming_the_file(synthetic, tmp_path, text,
+                                                                capsys):
+    course = tmp_path / "kurs"
+    shutil.copytree(synthetic, course)
+    broken = course / "notebooks" / "02_kaputt.ipynb"
+    broken.write_text(text, encoding="utf-8")
+    problems, _ = check_bundle.problems_in(broken, course)
+    assert len(problems) == 1 and str(broken) in problems[0] and "kein" in problems[0]
+    assert check_bundle.main([str(course / "notebooks")]) == 1
+    assert "02_kaputt.ipynb" in capsys.readouterr().out
+    with pytest.raises(course_format.NotebookError, match="notebooks/02_kaputt.ipynb"):
+        make_dist.find_leaks({"notebooks/02_kaputt.ipynb": text.encode()}, set())
+    broken.unlink()
+    (course / "solutions" / "02_kaputt.ipynb").write_text(text, encoding="utf-8")
+    with pytest.raises(course_format.NotebookError, match="solutions/02_kaputt.ipynb"):
+        make_dist.build(course, tmp_path / "refused", check=True)

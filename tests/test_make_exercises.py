@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-ROOT = Path(__file__).resolve().parent.parent
-
 import make_exercises as mx
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _solution_notebook():

@@ -12,10 +12,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 import make_exercises
 import sync_notebooks as sync
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # The setup cell as authors first wrote it (before the generator existed).
 OLD_SETUP = '''import sys
@@ -252,3 +252,11 @@ def test_one_version_everywhere():
 def test_repository_is_in_sync():
     """The committed notebooks and README match course.toml and img/ (CI: `make check-sync`)."""
     assert sync.plan(ROOT) == {}, "bitte `make exercises` ausführen und committen"
+
+
+def test_broken_notebook_json_is_one_german_line_naming_the_file(repo, capsys):
+    broken = repo / "solutions" / "02_kaputt.ipynb"
+    broken.write_text('{"cells": [', encoding="utf-8")
+    assert sync.main(["--root", str(repo)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(broken) in err and "kein gültiges Notebook" in err
