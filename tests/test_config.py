@@ -34,3 +34,13 @@ def test_seed_everything_makes_runs_repeatable():
     first = (random.random(), np.random.rand(), torch.rand(1).item())
     config.seed_everything(7)
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == first
+
+
+def test_fast_mode_is_read_at_call_time_and_there_is_no_stale_constant(monkeypatch):
+    import utils
+
+    assert not hasattr(config, "FAST") and not hasattr(utils, "FAST")
+    for value, fast in (("1", True), ("ja", True), ("0", False), ("", False)):
+        monkeypatch.setenv("NNKURS_FAST", value)
+        assert config.is_fast() is fast and utils.is_fast() is fast
+        assert utils.epochs(15) == (config.FAST_EPOCHS if fast else 15)

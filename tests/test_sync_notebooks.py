@@ -238,14 +238,15 @@ def test_setup_cell_on_colab_clones_pinned_ref_and_installs_only_missing(tmp_pat
 
 
 def test_one_version_everywhere():
-    """course.toml, pyproject.toml and utils.__version__ name the same version."""
+    """course.toml is the one place for the version: pyproject.toml and utils do not repeat it."""
     import tomllib
 
     import utils
 
     config = sync.load_config(ROOT)
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert config["version"] == pyproject["project"]["version"] == utils.__version__
+    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert not hasattr(utils, "__version__")
     assert config["ref"].lstrip("v") == config["version"]
 
 

@@ -14,7 +14,7 @@ Heavy libraries (torch, rdkit, seaborn) are imported inside the modules that nee
 so ``import utils`` stays fast and works in the NumPy-only notebook 02.
 """
 
-from utils.config import FAST, device, epochs, samples, seed_everything
+from utils.config import device, epochs, is_fast, samples, seed_everything
 
-__all__ = ["FAST", "device", "epochs", "samples", "seed_everything"]
-__version__ = "0.1.0"
+# The course version has one home, course.toml (`make sync` writes it where it is needed).
+__all__ = ["device", "epochs", "is_fast", "samples", "seed_everything"]

@@ -2,8 +2,10 @@
 
 Fast mode (``NNKURS_FAST=1``) is what CI runs: small subsets and few epochs, so that every
 solution notebook executes top to bottom in seconds. Full mode (the default) is what students
-get. Notebooks never write ``if FAST: ... else: ...`` with two sizes; they state the full size
-and ask :func:`epochs` or :func:`samples` for the size of the current mode.
+get. Notebooks never write ``if fast: ... else: ...`` with two sizes; they state the full size
+and ask :func:`epochs` or :func:`samples` for the size of the current mode. Every function reads
+``NNKURS_FAST`` when it is called (there is no module constant that could go stale); the
+notebook runners pass it to the kernel as its environment.
 
 Verwendet in allen Notebooks.
 """
@@ -24,10 +26,6 @@ FAST_EPOCHS = 1
 def is_fast() -> bool:
     """True when ``NNKURS_FAST`` is set to a true value (``1``, ``true``, ``yes``)."""
     return os.environ.get("NNKURS_FAST", "").strip().lower() in {"1", "true", "yes", "ja"}
-
-
-#: Fast mode, read once at import (the environment of a kernel does not change).
-FAST = is_fast()
 
 
 def epochs(full: int, fast: int = FAST_EPOCHS) -> int:
@@ -67,8 +65,10 @@ def device(verbose: bool = True):
 
 
 def seed_everything(seed: int = 42) -> int:
-    """Seed Python, NumPy and (if installed) PyTorch and TensorFlow for reproducible runs."""
-    os.environ["PYTHONHASHSEED"] = str(seed)
+    """Seed Python, NumPy and (if imported) PyTorch and Keras for reproducible runs.
+
+    (``PYTHONHASHSEED`` is not set: it only takes effect when an interpreter starts.)
+    """
     random.seed(seed)
     try:
         import numpy as np
