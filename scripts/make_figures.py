@@ -2,8 +2,10 @@
 """Draw the course's diagrams into ``img/`` (``make figures``).
 
 Every figure is 900 px wide (9 in × 100 dpi, notebook width), labelled in German and
-deterministic: the same matplotlib gives byte-identical PNGs. Notebooks show them as cell
-attachments (``![…](attachment:neuron.png)``, filled in by ``scripts/sync_notebooks.py``).
+deterministic: the same matplotlib gives byte-identical PNGs. A notebook refers to a figure as
+``![…](../img/neuron.png)`` (or ``attachment:neuron.png``); ``scripts/sync_notebooks.py`` turns
+that into the pinned URL ``https://raw.githubusercontent.com/<owner>/<repo>/<ref>/img/…``,
+which JupyterLab, Colab and GitHub all show (no cell attachments).
 
     python scripts/make_figures.py               # all figures into img/
     python scripts/make_figures.py --out /tmp/x  # somewhere else

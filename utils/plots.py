@@ -7,6 +7,8 @@
 - :func:`show_weights`: weight vectors as images on a shared diverging colour scale
 
 Every function returns the matplotlib ``Figure``.
+
+Verwendet in den Notebooks 02–06.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ student sees it grow, and what is saved in the notebook is the last update, e.g.
 ``Training: 15/15 Epochen (32 s) – loss 0.0213, acc 0.9934``, as plain text and simple HTML
 that GitHub renders too. Outside a notebook the final line is printed.
 
-Verwendet von :func:`utils.training.fit` (Notebooks 03, 05, 06).
+Verwendet von :func:`utils.training.fit` (Notebooks 03 und 05).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ The notebook's name comes from ``NNKURS_NOTEBOOK`` (set by the runner), otherwis
 ``notebook`` argument. A target (``at_least`` / ``at_most``) is stored with the value, and in
 full mode a missed target is reported in German right away.
 
-Verwendet in den Notebooks 02–06.
+Verwendet in den Notebooks 01–06.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ What it gets right that hand-written loops often get wrong:
 Classification accuracy is computed from logits: ``argmax`` for several classes, ``logit > 0``
 for one output (binary, ``BCEWithLogitsLoss``).
 
-Verwendet in den Notebooks 03, 05 und 06.
+Verwendet in den Notebooks 03 und 05.
 """
 
 from __future__ import annotations
