@@ -15,8 +15,9 @@ Rules (after nbgrader; the format itself lives in ``course_format.py``):
   The notebook metadata records that the file was generated (``nn-kurs.generated_from``).
 - Unclosed, nested, stray or misspelt markers are an error naming the notebook, cell and line.
 - Safety: without solution notebooks (mistyped ``--solutions``, or inside the student bundle)
-  nothing is written or deleted. A notebook in ``notebooks/`` without a solution is deleted
-  only if this script generated it.
+  nothing is written or deleted; a notebook with solution markers is never overwritten
+  (``--exercises`` pointing at ``solutions/``). A notebook in ``notebooks/`` without a
+  solution is deleted only if this script generated it.
 
 The output is deterministic: running it twice gives byte-identical files.
 
@@ -76,6 +77,16 @@ def was_generated(path: Path) -> bool:
     return "generated_from" in nb.metadata.get(fmt.GENERATED_KEY, {})
 
 
+def holds_solutions(path: Path) -> bool:
+    """Whether the notebook at ``path`` contains solution markers (a solution notebook)."""
+    try:
+        nb = fmt.read_notebook(path)
+    except NotebookError:
+        return False  # broken (e.g. a merge conflict in notebooks/): regenerating repairs it
+    return any(fmt.CODE_BEGIN.match(line) or fmt.MD_BEGIN.match(line) for cell in nb.cells
+               for line in cell.get("source", "").splitlines())
+
+
 def build(solutions: Path, exercises: Path) -> dict[Path, str]:
     """Exercise file path → its text, for every solution notebook.
 
@@ -107,6 +118,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except (RefusedError, NotebookError) as exc:
         print(f"Fehler: {exc}", file=sys.stderr)
+        return 2
+    overwritten = [p for p in wanted if p.is_file() and holds_solutions(p)]
+    if overwritten and not args.check:
+        print(f"Fehler: {overwritten[0]} enthält Lösungsmarkierungen – das ist ein "
+              "Lösungs-Notebook und wird nicht überschrieben (falscher Pfad bei --exercises?). "
+              "Nichts wurde geschrieben oder gelöscht.", file=sys.stderr)
         return 2
     present = set(args.exercises.glob("*.ipynb")) if args.exercises.is_dir() else set()
     stale = sorted(str(p) for p, text in wanted.items()

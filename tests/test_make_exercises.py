@@ -266,6 +266,35 @@ def test_inside_the_student_bundle_refuses(tmp_path, monkeypatch, capsys):
     assert (bundle / "notebooks" / "01_x.ipynb").read_text() == "{}"
 
 
+def test_exercises_folder_pointing_at_the_solutions_refuses(tmp_path, capsys):
+    solutions, _ = _course(tmp_path)
+    before = _snapshot(solutions)
+    assert mx.main(["--solutions", str(solutions), "--exercises", str(solutions)]) == 2
+    assert "wird nicht überschrieben" in capsys.readouterr().err
+    assert _snapshot(solutions) == before
+
+
+def test_exercise_with_a_leaked_near_miss_marker_is_overwritten(tmp_path):
+    """An exercise written by the old generator from a misspelt marker holds that near-miss line
+    (and the leaked solution): regenerating from the fixed solution must replace it."""
+    solutions, exercises = _course(tmp_path)
+    good = (exercises / "01_test.ipynb").read_bytes()
+    nb = _solution_notebook()
+    nb.cells[0].source = nb.cells[0].source.replace("### ", "## ")
+    nbformat.write(nb, exercises / "01_test.ipynb")
+    assert mx.main(["--solutions", str(solutions), "--exercises", str(exercises)]) == 0
+    assert (exercises / "01_test.ipynb").read_bytes() == good
+
+
+def test_broken_exercise_notebook_is_repaired_by_regenerating(tmp_path):
+    """A merge conflict in notebooks/ is fixed by `make exercises` (CONTRIBUTING)."""
+    solutions, exercises = _course(tmp_path)
+    good = (exercises / "01_test.ipynb").read_bytes()
+    (exercises / "01_test.ipynb").write_text("<<<<<<< HEAD\n{", encoding="utf-8")
+    assert mx.main(["--solutions", str(solutions), "--exercises", str(exercises)]) == 0
+    assert (exercises / "01_test.ipynb").read_bytes() == good
+
+
 def test_only_generated_notebooks_without_solution_are_deleted(tmp_path, capsys):
     solutions, exercises = _course(tmp_path)
     nbformat.write(_solution_notebook(), solutions / "02_weg.ipynb")
