@@ -242,7 +242,7 @@ def test_repository_bundle_has_no_solutions_and_checks_itself(tmp_path):
     make_dist.build(ROOT, tmp_path / "checked", check=True)
 
 
-# --- misspelt markers, generated placeholders, broken files ----------------------------------------
+# --- misspelt markers, generated placeholders, broken files ------------------------------------
 
 NEAR_MISSES = ["    ## END SOLUTION", "    ### end solution", "    ### END SOLUTION # fertig",
                "    ### END SOLUTIONS", "    <!-- END SOLUTION ->", "    #### END SOLUTION"]
