@@ -240,12 +240,14 @@ def _walrus_names(node: ast.AST) -> list[str]:
     return names
 
 
-def bound_names(statements: list[ast.stmt]) -> list[str]:
+def bound_names(statements: list[ast.stmt], imported: frozenset[str] = frozenset()) -> list[str]:
     """Names the statements bind in their own scope, in order of first appearance.
 
     Assignments (with tuple unpacking), augmented and annotated assignments, ``def``/``class``,
     ``for`` targets, ``with … as``, imports and ``:=``; bodies of ``if``/``for``/``while``/
-    ``with``/``try`` are followed, function and class bodies are not.
+    ``with``/``try`` are followed, function and class bodies are not. An import of a name in
+    ``imported`` (the notebook imported it before) is left out: setting it to ``None`` would
+    break every later cell that uses the module.
     """
     names: list[str] = []
     for node in statements:
@@ -260,7 +262,8 @@ def bound_names(statements: list[ast.stmt]) -> list[str]:
             names.append(node.name)
             continue
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+            names += [name for name in ((a.asname or a.name).split(".")[0] for a in node.names
+                                        if a.name != "*") if name not in imported]
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             names += _target_names(node.target)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -268,13 +271,25 @@ def bound_names(statements: list[ast.stmt]) -> list[str]:
                       for n in _target_names(item.optional_vars)]
         for field in ("body", "orelse", "finalbody"):
             names += bound_names([s for s in getattr(node, field, []) or []
-                                  if isinstance(s, ast.stmt)])
+                                  if isinstance(s, ast.stmt)], imported)
         for handler in getattr(node, "handlers", []) or []:
-            names += bound_names(handler.body)
+            names += bound_names(handler.body, imported)
     return list(dict.fromkeys(names))
 
 
-def top_level_names(source: str, region: Region, *, where: str) -> list[str]:
+def imported_names(source: str) -> set[str]:
+    """Names that top-level ``import`` statements of a cell bind (``set()`` if not Python)."""
+    try:
+        tree = ast.parse(python_source(source))
+    except SyntaxError:
+        return set()
+    return {(a.asname or a.name).split(".")[0] for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names
+            if a.name != "*"}
+
+
+def top_level_names(source: str, region: Region, *, where: str,
+                    imported: frozenset[str] = frozenset()) -> list[str]:
     """Names a code region binds at top level of the notebook (empty inside a ``def``/``class``).
 
     These become ``NAME = None`` lines in the exercise, so that a self-check after an open
@@ -305,15 +320,16 @@ def top_level_names(source: str, region: Region, *, where: str) -> list[str]:
                     found += collect(handler.body)
         return found
 
-    return bound_names(collect(tree.body))
+    return bound_names(collect(tree.body), imported)
 
 
-def strip_regions(source: str, *, markdown: bool, where: str) -> str:
+def strip_regions(source: str, *, markdown: bool, where: str,
+                  imported: frozenset[str] = frozenset()) -> str:
     """``source`` with every solution region replaced by its German placeholder.
 
     Code: ``NAME = None`` for every name a top-level region binds, then ``# IHR CODE HIER``
-    and ``raise NotImplementedError("…")``, indented like the marker. Markdown:
-    ``*IHRE ANTWORT HIER*``.
+    and ``raise NotImplementedError("…")``, indented like the marker (modules in ``imported``,
+    which earlier cells import, are not set to ``None``). Markdown: ``*IHRE ANTWORT HIER*``.
     """
     regions = find_regions(source, markdown=markdown, where=where)
     lines = source.splitlines()
@@ -324,7 +340,7 @@ def strip_regions(source: str, *, markdown: bool, where: str) -> str:
         if markdown:
             out.append(MD_PLACEHOLDER)
         else:
-            names = top_level_names(source, region, where=where)
+            names = top_level_names(source, region, where=where, imported=imported)
             out += [f"{region.indent}{name} = None" for name in names]
             out += [region.indent + text for text in CODE_PLACEHOLDER]
         position = region.end + 1

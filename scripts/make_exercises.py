@@ -46,10 +46,13 @@ class RefusedError(RuntimeError):
 def make_exercise(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
     """The exercise version of one solution notebook (a new object)."""
     nb = nbformat.from_dict(solution)
+    imported: set[str] = set()  # modules earlier cells import (never set to None)
     for index, cell in enumerate(nb.cells):
         where = f"{name}, Zelle {index}"
         if cell.cell_type == "code":
-            cell.source = fmt.strip_regions(cell.source, markdown=False, where=where)
+            cell.source = fmt.strip_regions(cell.source, markdown=False, where=where,
+                                            imported=frozenset(imported))
+            imported |= fmt.imported_names(cell.source)
             cell.outputs = []
             cell.execution_count = None
             cell.metadata.pop("execution", None)

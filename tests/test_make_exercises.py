@@ -194,6 +194,14 @@ def test_top_level_region_sets_every_bound_name_to_none_in_order():
         "print(weights)"])
 
 
+def test_modules_imported_by_earlier_cells_are_not_set_to_none():
+    cells = [new_code_cell("import numpy as np\nimport torch"),
+             new_code_cell("### BEGIN SOLUTION\nimport numpy as np\nimport pandas as pd\n"
+                           "x = np.ones(2)\n### END SOLUTION")]
+    ex = mx.make_exercise(new_notebook(cells=cells), "t.ipynb")
+    assert ex.cells[1].source.splitlines()[:3] == ["pd = None", "x = None", "# IHR CODE HIER"]
+
+
 def test_region_inside_a_function_gets_no_names_but_one_inside_a_loop_does():
     source = ("def f(x):\n    ### BEGIN SOLUTION\n    y = x\n    return y\n    ### END SOLUTION\n"
               "for step in range(3):\n    ### BEGIN SOLUTION\n    last = step\n"
