@@ -98,9 +98,10 @@ def build(solutions: Path, exercises: Path) -> dict[Path, str]:
     """
     paths = sorted(solutions.glob("*.ipynb")) if solutions.is_dir() else []
     if not paths:
-        where = "gibt es nicht" if not solutions.is_dir() else "enthält keine Notebooks (*.ipynb)"
+        where = (f"Den Lösungsordner {solutions} gibt es nicht" if not solutions.is_dir()
+                 else f"Der Lösungsordner {solutions} enthält keine Notebooks (*.ipynb)")
         raise RefusedError(
-            f"Der Lösungsordner {solutions} {where}. Aufgaben-Notebooks werden nur aus den "
+            f"{where}. Aufgaben-Notebooks werden nur aus den "
             "Lösungen erzeugt; im Aufgabenpaket für Studierende gibt es keine – dort ist "
             "`make exercises` nicht nötig. Nichts wurde geschrieben oder gelöscht. "
             "(Falscher Pfad bei --solutions?)")
