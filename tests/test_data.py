@@ -225,6 +225,15 @@ def test_download_killed_hard_leaves_nothing_behind_after_the_next_run(dirs, ser
     assert sorted(p.name for p in folder.iterdir()) == ["file.bin"]
 
 
+def test_lookup_of_a_present_file_also_cleans_up(dirs, monkeypatch):
+    env_dir, _ = dirs
+    name = _register(monkeypatch, "http://127.0.0.1:9/never-used")
+    (env_dir / "test").mkdir()
+    (env_dir / name).write_bytes(PAYLOAD)
+    stale = _leftover(env_dir / "test", ".download-1-x-y", age=data.STALE_DOWNLOAD_SECONDS + 1)
+    assert data.fetch(name) == env_dir / name and not stale.exists()
+
+
 def test_only_abandoned_download_folders_are_removed(tmp_path):
     live = f".download-{os.getpid()}-{data._HOST}-live"
     keep = [_leftover(tmp_path, live), _leftover(tmp_path, ".download-alt-aber-frisch")]

@@ -5,7 +5,7 @@ repository. A file that is missing everywhere is downloaded from its canonical s
 first writable of these folders, checked against its published checksum and written atomically
 (temporary file + rename), so an interrupted download never leaves a half file behind. A file
 whose checksum does not match is never used. The temporary folder of a download that was killed
-hard (``.download-*``) is removed by the next download into the same folder.
+hard (``.download-*``) is removed the next time a file of that folder is looked up.
 
 Offline, without a copy or without a writable data folder, :class:`DatenNichtVerfuegbar` says
 in German which file is missing, where to put it and where to get it.
@@ -119,6 +119,7 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     source = SOURCES[name]
     for folder in data_dirs():
         path = folder / name
+        clean_stale_downloads(path.parent)
         if path.is_file():
             if _verified(path, source.sha256):
                 return path
