@@ -100,17 +100,12 @@ def _check_functions(number: str) -> list[Exercise]:
         module = importlib.import_module(f"utils.checks.nb{number}")
     except Exception:  # noqa: BLE001 - a broken check module must not stop the grader
         return []
+    from utils.checks import Exercise as CheckExercise
+
     found = []
     for name, obj in vars(module).items():
-        if name.startswith("_") or not callable(obj):
-            continue
-        spec = getattr(obj, "exercise", None)
-        exercise_id = getattr(spec, "id", None) or getattr(obj, "exercise_id", None)
-        if exercise_id is None and isinstance(spec, str):
-            exercise_id = spec
-        if isinstance(exercise_id, str) and exercise_id:
-            title = getattr(spec, "title", None) or getattr(obj, "title", None) or ""
-            found.append(Exercise(exercise_id, str(title), name))
+        if isinstance(obj, CheckExercise) and not name.startswith("_"):
+            found.append(Exercise(str(obj.exercise), str(obj.title), name))
     return found
 
 
@@ -132,6 +127,17 @@ def load_course(root: Path = ROOT) -> dict[str, CourseNotebook]:
                     for match in EXERCISE_HEADING.finditer(cell.source):
                         exercises.append(Exercise(match.group(1), match.group(2).strip()))
         exercises.sort(key=lambda e: _id_key(e.id))
+        # Which check function a cell calls, by the exercise heading above it (old-style
+        # checks carry no id of their own).
+        calls, heading = {}, ""
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                for match in EXERCISE_HEADING.finditer(cell.source):
+                    heading = match.group(1)
+            elif heading and (m := re.search(r"\bchecks\.(\w+)\s*\(", cell.source)):
+                calls.setdefault(heading, m.group(1))
+        for e in exercises:
+            e.function = e.function or calls.get(e.id)
         answers, heading, previous = [], "", ""
         for cell in nb.cells:
             if cell.cell_type != "markdown":
