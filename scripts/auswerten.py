@@ -54,6 +54,8 @@ ANSWER_PLACEHOLDER = "*IHRE ANTWORT HIER*"
 STATUSES = ("richtig", "falsch", "offen")
 #: What a table cell shows for each outcome.
 SYMBOL = {"richtig": "✅", "falsch": "❌", "offen": "offen", "fehlt": "fehlt", "Fehler": "Fehler"}
+#: The same in the HTML page: ✓ and ✗ show in every font (emoji fonts are not everywhere).
+HTML_SYMBOL = {**SYMBOL, "richtig": "✓", "falsch": "✗"}
 OUTCOMES = ("richtig", "falsch", "offen", "fehlt", "Fehler")
 EXERCISE_HEADING = re.compile(r"^#{2,4}\s*Aufgabe\s+(\d+(?:\.\d+)*)\s*[:–—-]?\s*(.*)$", re.M)
 IMPORT_LINE = re.compile(r"from\s+utils\.checks\s+import\s+nb(\d\d)\b")
@@ -165,6 +167,9 @@ class Submission:
     problem: str | None = None     # set when the file cannot be run (German)
     label: str = ""                # unique row label (student, plus file when needed)
     slug: str = ""
+
+    def __post_init__(self):
+        self.label = self.label or self.student
 
 
 _MOODLE_SUFFIX = re.compile(r"_\d+_assignsubmission_\w+?_?$")
@@ -482,7 +487,7 @@ def _answer(answer: AnswerCell, markdown: dict) -> str | None:
         text = text[len(answer.prefix):]
     if answer.suffix.strip() and text.endswith(answer.suffix):
         text = text[: -len(answer.suffix)]
-    text = text.strip()
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()   # e.g. solution markers
     return "" if text in ("", ANSWER_PLACEHOLDER) else text
 
 
@@ -569,8 +574,10 @@ table { border-collapse: collapse; margin: 8px 0; font-size: 14px; }
 th, td { border: 1px solid var(--line); padding: 5px 9px; text-align: center; }
 th { background:#f0f2f5; font-weight: 600; }
 td.name, th.name { text-align: left; white-space: nowrap; }
-td.c-richtig { background: var(--ok); color: var(--ok-t); }
-td.c-falsch { background: var(--bad); color: var(--bad-t); font-weight: 600; }
+td.c-richtig { background: var(--ok); color: var(--ok-t); font-weight: 700; }
+small.t { display:block; font-weight: 400; color:#5b6270; max-width: 150px; margin: 0 auto;
+  line-height: 1.25; }
+td.c-falsch { background: var(--bad); color: var(--bad-t); font-weight: 700; }
 td.c-offen { background: var(--open); color: var(--open-t); }
 td.c-fehlt, td.c-Fehler { background: var(--err); color: var(--err-t); }
 td[title] { cursor: help; }
@@ -591,6 +598,10 @@ a { color:#1f5fa8; }
 """
 
 
+def _html_text(text: str) -> str:
+    return text.replace("✅", "✓").replace("❌", "✗")
+
+
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -599,10 +610,10 @@ def render_html(course, tables, unassigned, students, summary) -> str:
     now = _dt.datetime.now().strftime("%d.%m.%Y, %H:%M")
     parts = [f"<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>"
              f"<title>Auswertung der Abgaben</title><style>{CSS}</style></head><body>"
-             f"<header><h1>Auswertung der Abgaben</h1><p>{_e(summary)} · erstellt am {now}</p>"
+             f"<header><h1>Auswertung der Abgaben</h1><p>{_e(_html_text(summary))} · erstellt am {now}</p>"
              "</header><main>"]
-    parts.append("<p class='legend'>Legende: <span class='c' style='background:var(--ok)'>✅ richtig"
-                 "</span><span style='background:var(--bad)'>❌ falsch</span><span "
+    parts.append("<p class='legend'>Legende: <span style='background:var(--ok)'>✓ richtig"
+                 "</span><span style='background:var(--bad)'>✗ falsch</span><span "
                  "style='background:var(--open)'>offen: noch nicht bearbeitet</span><span "
                  "style='background:var(--err)'>fehlt / Fehler: Prüfzelle fehlt, Fehler oder "
                  "Zeitlimit</span> Fahren Sie mit der Maus über eine Zelle für den Hinweis.</p>")
@@ -647,8 +658,9 @@ def _notebook_section(nb: CourseNotebook, rows: list[Row]) -> str:
     out = [f"<section id='nb{nb.number}'><h2>{nb.number} · {_e(nb.title)}</h2>"
            f"<p class='muted'>{len(rows)} Abgabe(n) · Tabelle auch als <a href='{_e(nb.stem)}.csv'>"
            f"{_e(nb.stem)}.csv</a></p><table><tr><th class='name'>Name</th>"]
-    out += [f"<th title='{_e(titles.get(i, ''))}'>Aufgabe {_e(i)}</th>" for i in ids]
-    out.append("<th>✅</th><th>❌</th><th>offen</th><th>fehlt/Fehler</th></tr>")
+    out += [f"<th title='{_e(titles.get(i, ''))}'>Aufgabe {_e(i)}<br><small class='t'>"
+            f"{_e(titles.get(i, ''))}</small></th>" for i in ids]
+    out.append("<th>✓</th><th>✗</th><th>offen</th><th>fehlt/<br>Fehler</th></tr>")
     hints = []
     for r in rows:
         name = (f"<a href='{_e(r.html)}'>{_e(r.sub.label)}</a>" if r.html else _e(r.sub.label))
@@ -657,13 +669,13 @@ def _notebook_section(nb: CourseNotebook, rows: list[Row]) -> str:
         for i in ids:
             outcome, hint = r.cells.get(i, ("fehlt", ""))
             tip = f" title='{_e(hint)}'" if hint else ""
-            out.append(f"<td class='c-{outcome}'{tip}>{SYMBOL[outcome]}</td>")
+            out.append(f"<td class='c-{outcome}'{tip}>{HTML_SYMBOL[outcome]}</td>")
             if outcome != "richtig" and hint:
                 hints.append(f"<li><b>{_e(r.sub.label)}</b>, Aufgabe {_e(i)} "
-                             f"({SYMBOL[outcome]}): {_e(hint)}</li>")
+                             f"({HTML_SYMBOL[outcome]}): {_e(hint)}</li>")
         out.append(f"<td>{r.count('richtig')}</td><td>{r.count('falsch')}</td>"
                    f"<td>{r.count('offen')}</td><td>{r.count('fehlt') + r.count('Fehler')}</td></tr>")
-    out.append("<tr class='sum'><td class='name'>✅ pro Aufgabe</td>")
+    out.append("<tr class='sum'><td class='name'>✓ je Aufgabe</td>")
     for i in ids:
         solved = sum(1 for r in rows if r.cells.get(i, ("fehlt",))[0] == "richtig")
         out.append(f"<td>{solved} / {len(rows)}</td>")

@@ -26,6 +26,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import auswerten  # noqa: E402
 
 MIME = auswerten.MIME
+# One pytest-xdist worker for the whole file: the class is graded once (module fixture).
+pytestmark = pytest.mark.xdist_group("auswerten")
 
 
 def _verdict_output(exercise: str, status: str, hint: str = "", notebook: str = "01"):
