@@ -49,6 +49,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:   # `utils` (the check modules) also without PYTHONPATH
+    sys.path.insert(0, str(ROOT))
 MIME = "application/vnd.nnkurs.check+json"
 ANSWER_PLACEHOLDER = "*IHRE ANTWORT HIER*"
 STATUSES = ("richtig", "falsch", "offen")
@@ -515,10 +517,10 @@ def write_outputs(out: Path, course: dict[str, CourseNotebook], tables: dict[str
         nb = course[number]
         ids = notebook_columns(nb, rows)
         header = (["Name", "Datei", "Status"] + [f"Aufgabe {i}" for i in ids]
-                  + ["richtig", "falsch", "offen", "fehlt", "Fehler"])
+                  + ["richtig", "falsch", "offen", "fehlt", "Fehler", "Sekunden"])
         body = [[r.sub.label, r.sub.relpath, r.status]
                 + [SYMBOL[r.cells.get(i, ("fehlt", ""))[0]] for i in ids]
-                + [r.count(o) for o in OUTCOMES] for r in rows]
+                + [r.count(o) for o in OUTCOMES] + [r.seconds] for r in rows]
         write_csv(out / f"{nb.stem}.csv", header, body)
         titles = {e.id: e.title for e in nb.exercises}
         for i in ids:
