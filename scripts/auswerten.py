@@ -20,7 +20,8 @@ not stop the batch. The verdicts are read from the machine-readable output
 Written to ``--ausgabe`` (default ``auswertung/``):
 
 - ``index.html``: overview page (student × exercise per notebook, totals, hints, free-text
-  answers side by side), linking each student's executed notebook in ``abgaben/…html``;
+  answers side by side), linking each student's executed notebook
+  (``ausgefuehrt/<name>/…html``);
 - ``NN_<name>.csv`` per notebook (one row per submission, one column per exercise with
   ✅ / ❌ / offen / fehlt / Fehler and the counts), ``aufgaben.csv`` (totals per exercise),
   ``uebersicht.csv`` (solved exercises per student and notebook), ``nicht_auswertbar.csv``.
@@ -168,7 +169,8 @@ class Submission:
     notebook: str | None = None
     problem: str | None = None     # set when the file cannot be run (German)
     label: str = ""                # unique row label (student, plus file when needed)
-    slug: str = ""
+    slug: str = ""                 # the student's folder below auswertung/ausgefuehrt/
+    page: str = ""                 # executed notebook as HTML, relative to the output folder
 
     def __post_init__(self):
         self.label = self.label or self.student
@@ -245,7 +247,8 @@ def inspect(sub: Submission, course: dict[str, CourseNotebook]) -> None:
         return
     number = recognise(text, nb)
     if number is None:
-        sub.problem = "Kein Notebook dieses Kurses erkannt (weder Titel noch Import der Selbstkontrollen)."
+        sub.problem = ("Kein Notebook dieses Kurses erkannt (weder Titel noch Import der "
+                       "Selbstkontrollen).")
     elif number not in course:
         sub.problem = f"Notebook {number} gibt es in diesem Kurs nicht."
         number = None
@@ -262,17 +265,25 @@ def label_submissions(subs: list[Submission]) -> None:
     seen: dict[tuple, int] = {}
     for sub in subs:
         seen[(sub.student, sub.notebook)] = seen.get((sub.student, sub.notebook), 0) + 1
-    slugs: set[str] = set()
+    folders: dict[str, str] = {}       # student → folder name (unique, case-insensitive)
+    pages: set[str] = set()
     for sub in subs:
         duplicate = seen[(sub.student, sub.notebook)] > 1
         sub.label = f"{sub.student} ({sub.relpath})" if duplicate else sub.student
-        base = _slug(sub.student)
-        slug, n = base, 1
-        while slug.lower() in slugs:
+        if sub.student not in folders:
+            base = _slug(sub.student)
+            slug, n = base, 1
+            while slug.lower() in {f.lower() for f in folders.values()}:
+                n += 1
+                slug = f"{base}_{n}"
+            folders[sub.student] = slug
+        base = f"{folders[sub.student]}/{sub.notebook or 'xx'}_{_slug(sub.path.stem)}"
+        page, n = base, 1
+        while page.lower() in pages:
             n += 1
-            slug = f"{base}_{n}"
-        slugs.add(slug.lower())
-        sub.slug = slug
+            page = f"{base}_{n}"
+        pages.add(page.lower())
+        sub.slug, sub.page = folders[sub.student], f"ausgefuehrt/{page}.html"
 
 
 # --- running one submission (in its own process) ---------------------------------------------
@@ -612,7 +623,8 @@ def render_html(course, tables, unassigned, students, summary) -> str:
     now = _dt.datetime.now().strftime("%d.%m.%Y, %H:%M")
     parts = [f"<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'>"
              f"<title>Auswertung der Abgaben</title><style>{CSS}</style></head><body>"
-             f"<header><h1>Auswertung der Abgaben</h1><p>{_e(_html_text(summary))} · erstellt am {now}</p>"
+             f"<header><h1>Auswertung der Abgaben</h1><p>{_e(_html_text(summary))} · "
+             f"erstellt am {now}</p>"
              "</header><main>"]
     parts.append("<p class='legend'>Legende: <span style='background:var(--ok)'>✓ richtig"
                  "</span><span style='background:var(--bad)'>✗ falsch</span><span "
@@ -658,7 +670,8 @@ def _notebook_section(nb: CourseNotebook, rows: list[Row]) -> str:
     ids = notebook_columns(nb, rows)
     titles = {e.id: e.title for e in nb.exercises}
     out = [f"<section id='nb{nb.number}'><h2>{nb.number} · {_e(nb.title)}</h2>"
-           f"<p class='muted'>{len(rows)} Abgabe(n) · Tabelle auch als <a href='{_e(nb.stem)}.csv'>"
+           f"<p class='muted'>{len(rows)} Abgabe(n) · Tabelle auch als "
+           f"<a href='{_e(nb.stem)}.csv'>"
            f"{_e(nb.stem)}.csv</a></p><table><tr><th class='name'>Name</th>"]
     out += [f"<th title='{_e(titles.get(i, ''))}'>Aufgabe {_e(i)}<br><small class='t'>"
             f"{_e(titles.get(i, ''))}</small></th>" for i in ids]
@@ -676,7 +689,8 @@ def _notebook_section(nb: CourseNotebook, rows: list[Row]) -> str:
                 hints.append(f"<li><b>{_e(r.sub.label)}</b>, Aufgabe {_e(i)} "
                              f"({HTML_SYMBOL[outcome]}): {_e(hint)}</li>")
         out.append(f"<td>{r.count('richtig')}</td><td>{r.count('falsch')}</td>"
-                   f"<td>{r.count('offen')}</td><td>{r.count('fehlt') + r.count('Fehler')}</td></tr>")
+                   f"<td>{r.count('offen')}</td>"
+                   f"<td>{r.count('fehlt') + r.count('Fehler')}</td></tr>")
     out.append("<tr class='sum'><td class='name'>✓ je Aufgabe</td>")
     for i in ids:
         solved = sum(1 for r in rows if r.cells.get(i, ("fehlt",))[0] == "richtig")
@@ -777,9 +791,6 @@ def main(argv: list[str] | None = None) -> int:
         inspect(sub, course)
     label_submissions(subs)
     out = args.ausgabe.resolve()
-    pages = out / "abgaben"
-    if pages.exists():
-        shutil.rmtree(pages)
     jobs = max(1, args.jobs)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     runnable = [s for s in subs if not s.problem]
@@ -793,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, sub in enumerate(subs):
                 if sub.problem:
                     continue
-                html_out = pages / sub.slug / f"{sub.notebook}_{_slug(sub.path.stem)}.html"
+                html_out = out / sub.page
                 futures[pool.submit(_run_in_subprocess, sub, html_out, args, threads,
                                     mpl_cache)] = i
             for future in concurrent.futures.as_completed(futures):
@@ -813,7 +824,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         row = grade(sub, course[sub.notebook], results.get(i))
         if i in results:
-            row.html = f"abgaben/{sub.slug}/{sub.notebook}_{_slug(sub.path.stem)}.html"
+            row.html = sub.page
         tables.setdefault(sub.notebook, []).append(row)
     tables = {n: sorted(tables[n], key=lambda r: r.sub.label.lower()) for n in sorted(tables)}
     all_rows = [r for rows in tables.values() for r in rows]

@@ -79,7 +79,8 @@ def test_verdicts_are_read_from_the_mime_part_not_from_text(tmp_path):
 def test_missing_verdicts_are_explained():
     """No verdict: NameError in the check cell → offen, other error → Fehler, cell deleted →
     fehlt, notebook stopped (time limit) → Fehler with the reason."""
-    cells = [{"index": 3, "source": "checks.eins(a)", "error": ["NameError", "name 'a' is not defined"]},
+    cells = [{"index": 3, "source": "checks.eins(a)",
+              "error": ["NameError", "name 'a' is not defined"]},
              {"index": 5, "source": "checks.zwei(b)", "error": ["ValueError", "kaputt"]}]
     row = auswerten.grade(_sub(), _course(), _result(cells=cells))
     assert row.cells["1.1"] == ("offen", "Prüfzelle: name 'a' is not defined")
@@ -113,7 +114,7 @@ def test_notebook_is_recognised_by_content_not_name():
     assert auswerten.recognise("", nb) is None
     nb.cells = [nbformat.v4.new_markdown_cell("# 04 · Keras\n\nText")]
     assert auswerten.recognise("", nb) == "04"
-    nb.cells.append(nbformat.v4.new_code_cell("import utils\nfrom utils.checks import nb03 as checks"))
+    nb.cells.append(nbformat.v4.new_code_cell("from utils.checks import nb03 as checks"))
     assert auswerten.recognise("", nb) == "03"      # the import beats the title
     nb.metadata["nnkurs"] = {"notebook": "05"}
     assert auswerten.recognise("", nb) == "05"      # metadata beats both
@@ -128,10 +129,11 @@ def test_course_exercises_and_answer_cells_come_from_the_course():
         assert nb.exercises, number
         ids = [e.id for e in nb.exercises]
         assert len(ids) == len(set(ids)), number
-        headings = "\n".join(c.source for c in nbformat.read(
-            ROOT / "notebooks" / f"{nb.stem}.ipynb", as_version=4).cells if c.cell_type == "markdown")
+        cells = nbformat.read(ROOT / "notebooks" / f"{nb.stem}.ipynb", as_version=4).cells
+        headings = "\n".join(c.source for c in cells if c.cell_type == "markdown")
         for exercise_id in ids:
-            assert re.search(rf"Aufgabe {re.escape(exercise_id)}\b", headings), (number, exercise_id)
+            assert re.search(rf"Aufgabe {re.escape(exercise_id)}\b", headings), \
+                (number, exercise_id)
     assert course["01"].answers, "notebook 01 has a free-text question"
 
 
@@ -149,12 +151,14 @@ def test_layouts_and_same_file_names(tmp_path):
     (nbgrader / "submitted" / "carla" / "ps1").mkdir(parents=True)
     (nbgrader / "submitted" / "carla" / "ps1" / "01.ipynb").write_text("{}")
     assert [s.student for s in auswerten.find_submissions(nbgrader)] == ["carla"]
-    twice = [auswerten.Submission(Path("a"), "x/a.ipynb", "x", "01"),
-             auswerten.Submission(Path("b"), "x/b.ipynb", "x", "01"),
-             auswerten.Submission(Path("c"), "X/c.ipynb", "X", "02")]
+    twice = [auswerten.Submission(Path("p1/abgabe.ipynb"), "x/p1/abgabe.ipynb", "x", "01"),
+             auswerten.Submission(Path("p2/abgabe.ipynb"), "x/p2/abgabe.ipynb", "x", "01"),
+             auswerten.Submission(Path("abgabe.ipynb"), "x/abgabe.ipynb", "x", "02"),
+             auswerten.Submission(Path("abgabe.ipynb"), "X/abgabe.ipynb", "X", "01")]
     auswerten.label_submissions(twice)
-    assert [s.label for s in twice] == ["x (x/a.ipynb)", "x (x/b.ipynb)", "X"]
-    assert len({s.slug.lower() for s in twice}) == 3
+    assert [s.label for s in twice] == ["x (x/p1/abgabe.ipynb)", "x (x/p2/abgabe.ipynb)", "x", "X"]
+    assert [s.slug for s in twice] == ["x", "x", "x", "X_2"]   # one folder per student
+    assert len({s.page.lower() for s in twice}) == 4
 
 
 def test_kernel_environment_is_minimal(tmp_path, monkeypatch):
@@ -328,7 +332,8 @@ def test_hints_answers_and_unassigned_files(graded):
     assert list(unassigned) == ["notiz"] and "Kein Notebook" in unassigned["notiz"]["Grund"]
     tasks = list(csv.DictReader((out / "aufgaben.csv").open(encoding="utf-8-sig")))
     first = next(t for t in tasks if t["Aufgabe"] == IDS[0])
-    assert (first["richtig"], first["falsch"], first["offen"], first["Fehler"]) == ("3", "1", "1", "1")
+    counts = (first["richtig"], first["falsch"], first["offen"], first["Fehler"])
+    assert counts == ("3", "1", "1", "1")
     overview = _csv(out / "uebersicht.csv")
     assert overview["anna"]["01 richtig"] == str(len(IDS))
     assert graded["stdout"].strip().splitlines()[-1].startswith("7 Abgaben von 7 Personen")
@@ -339,7 +344,7 @@ def test_html_pages_and_isolation(graded):
     out = graded["out"]
     page = (out / "index.html").read_text(encoding="utf-8")
     assert "Auswertung der Abgaben" in page and "Meine Antwort" in page
-    links = re.findall(r"href='(abgaben/[^']+\.html)'", page)
+    links = re.findall(r"href='(ausgefuehrt/[^']+\.html)'", page)
     assert len(links) == 5 and all((out / link).is_file() for link in links)
     anna = next(link for link in links if "/anna/" in link)
     ben = next(link for link in links if "/ben/" in link)
