@@ -115,19 +115,27 @@ def digit():
     return torch.from_numpy(np.random.default_rng(3).random(784).astype(np.float32))
 
 
-def test_dead_relu_right(digit):
-    share = share_for(digit, all_zero)
+@pytest.fixture(scope="module")
+def shares(digit):
+    """Shares a student would compute: right, "at least one unit silent", "first unit silent"."""
+    return {"right": share_for(digit, all_zero),
+            "any": share_for(digit, lambda i, w: (i @ w).relu().amin(dim=1) == 0),
+            "first": share_for(digit, lambda i, w: (i @ w)[:, 0] <= 0)}
+
+
+def test_dead_relu_right(digit, shares):
+    share = shares["right"]
     assert 0.09 < share < 0.16  # about (1/2)**3
     verdict = nb01.dead_relu.evaluate(all_zero, share, digit)
     expect(verdict, "richtig")
     assert f"{share}" not in verdict.message and f"{share:.1%}" not in verdict.message
 
 
-def test_dead_relu_leaves_the_random_state_alone(digit):
+def test_dead_relu_leaves_the_random_state_alone(digit, shares):
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    nb01.dead_relu.evaluate(all_zero, share_for(digit, all_zero), digit)
+    nb01.dead_relu.evaluate(all_zero, shares["right"], digit)
     torch.manual_seed(123)
     assert torch.equal(torch.rand(3), expected)
 
@@ -144,14 +152,12 @@ def test_dead_relu_wrong_function(digit, mask, words):
     expect(nb01.dead_relu.evaluate(mask, 0.125, digit), "falsch", *words)
 
 
-def test_dead_relu_wrong_share(digit):
-    right = share_for(digit, all_zero)
+def test_dead_relu_wrong_share(digit, shares):
+    right = shares["right"]
     expect(nb01.dead_relu.evaluate(all_zero, right * 1000, digit), "falsch", "keine Anzahl")
     expect(nb01.dead_relu.evaluate(all_zero, 1 - right, digit), "falsch", "viel zu groß", "alle drei")
-    any_zero = share_for(digit, lambda i, w: (i @ w).relu().amin(dim=1) == 0)
-    expect(nb01.dead_relu.evaluate(all_zero, any_zero, digit), "falsch", "viel zu groß", "alle drei")
-    first = share_for(digit, lambda i, w: (i @ w)[:, 0] <= 0)
-    expect(nb01.dead_relu.evaluate(all_zero, first, digit), "falsch", "einzelnen Neuron")
+    expect(nb01.dead_relu.evaluate(all_zero, shares["any"], digit), "falsch", "viel zu groß", "alle drei")
+    expect(nb01.dead_relu.evaluate(all_zero, shares["first"], digit), "falsch", "einzelnen Neuron")
     expect(nb01.dead_relu.evaluate(all_zero, 0.3, digit), "falsch", "Startwerten 0 bis 999")
 
 
