@@ -102,7 +102,7 @@ def _dead_shares(x) -> tuple[float, float, float]:
     try:
         x = torch.as_tensor(np.asarray(as_array(x, "x"), dtype=np.float32)).reshape(-1)
         silent = []
-        for seed in range(1000):
+        for seed in range(1000):  # kein Leck: die Aufgabe schreibt die Startwerte 0–999 vor
             torch.manual_seed(seed)
             silent.append((x @ torch.randn(784, 3)).numpy() <= 0)
     finally:
