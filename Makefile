@@ -9,7 +9,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help install venv kernel lab test test-unit test-notebooks test-exercises test-full \
-        exercises check-exercises bench clean figures sync check-sync dist check-bundle
+        exercises check-exercises bench clean figures sync check-sync dist check-bundle \
+        auswerten
 
 help:
 	@echo "make lab              JupyterLab mit dem Kurs öffnen (richtet .venv ein)"
@@ -21,6 +22,7 @@ help:
 	@echo "make figures          Abbildungen in img/ neu zeichnen"
 	@echo "make dist             Pakete für Lehrkräfte: dist/nn-kurs-{aufgaben,loesungen}-*.zip"
 	@echo "make check-bundle     Aufgaben-Notebooks prüfen (RUN=1: bis zur ersten Aufgabe ausführen)"
+	@echo "make auswerten ABGABEN=ordner [J=4]  Abgaben einer Klasse ausführen, Tabelle in auswertung/"
 	@echo "make test-full        Lösungs-Notebooks im vollen Modus (langsam, Ziele geprüft)"
 	@echo "make bench            volle Läufe messen und als Tabelle ausgeben"
 	@echo "make clean            Ausgaben, Caches und .venv entfernen"
@@ -70,6 +72,13 @@ dist: venv check-sync check-exercises
 
 check-bundle: venv
 	@$(PY) scripts/check_bundle.py $(if $(RUN),--run)
+
+# Grade a class: ABGABEN=folder (one subfolder per student), optional J=parallel runs,
+# AUSGABE=output folder, ZEITLIMIT=seconds per notebook.
+auswerten: venv
+	@test -n "$(ABGABEN)" || { echo "Bitte den Ordner angeben: make auswerten ABGABEN=abgaben"; exit 2; }
+	@$(PY) scripts/auswerten.py "$(ABGABEN)" $(if $(J),-j $(J)) $(if $(AUSGABE),-o "$(AUSGABE)") \
+		$(if $(ZEITLIMIT),--zeitlimit $(ZEITLIMIT))
 
 clean:
 	rm -rf build dist .pytest_cache solutions/.ipynb_checkpoints notebooks/.ipynb_checkpoints
