@@ -325,7 +325,10 @@ def test_hints_answers_and_unassigned_files(graded):
     assert ("anna", IDS[0]) not in hints
     assert "abgestürzt" in hints[("finn", IDS[1])]
     with (out / "antworten.csv").open(encoding="utf-8-sig", newline="") as handle:
-        answers = {r["Name"]: r["Antwort"] for r in csv.DictReader(handle)}
+        answers = {}  # each person's answer to the notebook's first question
+        for r in csv.DictReader(handle):
+            if r["Frage"] == NB01.answers[0].label:
+                answers.setdefault(r["Name"], r["Antwort"])
     assert answers["dora"] == "Meine Antwort: Die Sigmoid-Funktion ist gesättigt."
     assert answers["carla"] == ""
     unassigned = _csv(out / "nicht_auswertbar.csv")

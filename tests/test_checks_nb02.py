@@ -98,11 +98,6 @@ def empty(*args, **kwargs):
     raise NotImplementedError()
 
 
-def verdict(capsys, passed):
-    out = capsys.readouterr().out
-    return passed, out
-
-
 # --- gradient_check -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("activation", [ReLU(), Sigmoid(), Identity()])
@@ -149,18 +144,18 @@ def test_relative_error():
 
 # --- 2.1 activation derivatives -------------------------------------------------------------
 
-def test_activation_derivatives_pass(capsys):
-    passed, out = verdict(capsys, checks.activation_derivatives(ReLU(), Sigmoid(), Identity()))
-    assert passed and "✅" in out
+def test_activation_derivatives_pass():
+    v = checks.activation_derivatives.evaluate(ReLU(), Sigmoid(), Identity())
+    assert v.status == "richtig", v.message
 
 
-def test_activation_derivatives_accept_bool_relu(capsys):
+def test_activation_derivatives_accept_bool_relu():
     class BoolReLU(ReLU):
         def derivative(self, z):
             return z > 0
 
-    passed, _ = verdict(capsys, checks.activation_derivatives(BoolReLU()))
-    assert passed
+    v = checks.activation_derivatives.evaluate(BoolReLU())
+    assert v.status == "richtig", v.message
 
 
 @pytest.mark.parametrize("derivative, message", [
@@ -170,38 +165,43 @@ def test_activation_derivatives_accept_bool_relu(capsys):
     (lambda self, z: -self.value(z) * (1 - self.value(z)), "Vorzeichen"),
     (lambda self, z: self.value(z)[:, :1] * np.ones(3), "Form"),
 ])
-def test_activation_derivatives_wrong_sigmoid(capsys, derivative, message):
+def test_activation_derivatives_wrong_sigmoid(derivative, message):
     broken = type("Sigmoid", (Sigmoid,), {"derivative": derivative})
-    passed, out = verdict(capsys, checks.activation_derivatives(ReLU(), broken()))
-    assert not passed
-    assert "❌" in out and "Sigmoid" in out and message in out
+    v = checks.activation_derivatives.evaluate(ReLU(), broken())
+    assert v.status == "falsch", v.message
+    assert "Sigmoid" in v.hint and message in v.hint, v.message
 
 
-def test_activation_derivatives_wrong_relu(capsys):
+def test_activation_derivatives_wrong_relu():
     broken = type("ReLU", (ReLU,), {"derivative": lambda self, z: (z >= 0) * z})
-    passed, out = verdict(capsys, checks.activation_derivatives(broken(), Sigmoid()))
-    assert not passed and "ReLU.derivative" in out
+    v = checks.activation_derivatives.evaluate(broken(), Sigmoid())
+    assert v.status == "falsch" and "ReLU.derivative" in v.hint, v.message
 
 
-def test_activation_derivatives_empty(capsys):
+def test_activation_derivatives_empty():
     broken = type("ReLU", (ReLU,), {"derivative": empty})
-    passed, out = verdict(capsys, checks.activation_derivatives(broken(), Sigmoid()))
-    assert not passed and "noch offen" in out
+    v = checks.activation_derivatives.evaluate(broken(), Sigmoid())
+    assert v.status == "offen", v.message
 
 
 def test_activation_derivatives_strict_mode_raises(monkeypatch):
     monkeypatch.setenv("NNKURS_STRICT_CHECKS", "1")
-    broken = type("ReLU", (ReLU,), {"derivative": empty})
-    with pytest.raises(CheckFailed):
+    broken = type("ReLU", (ReLU,), {"derivative": lambda self, z: z})
+    with pytest.raises(CheckFailed, match="Aufgabe 2.1"):
         checks.activation_derivatives(broken())
 
 
 # --- 2.2 dense forward ----------------------------------------------------------------------
 
-def test_dense_forward_pass(capsys):
+def test_dense_forward_pass():
     for activation in (ReLU(), Sigmoid()):
-        passed, out = verdict(capsys, checks.dense_forward(Dense, activation))
-        assert passed and "✅" in out
+        v = checks.dense_forward.evaluate(Dense, activation)
+        assert v.status == "richtig", v.message
+
+
+def _forward_without_return(self, x):
+    self.x = x
+    self.z = x @ self.W + self.b
 
 
 @pytest.mark.parametrize("forward, message", [
@@ -211,26 +211,42 @@ def test_dense_forward_pass(capsys):
     (lambda self, x: self.activation.value(x @ self.W.astype(np.float64) + self.b), "float32"),
     (lambda self, x: self.activation.value(x @ self.W - self.b), "stimmt nicht"),
     (lambda self, x: self.activation.value(self.W @ x), "ValueError"),
-    (lambda self, x: None, "None"),
+    (_forward_without_return, "gibt nichts zurück"),
 ])
-def test_dense_forward_broken(capsys, forward, message):
+def test_dense_forward_broken(forward, message):
     broken = type("Dense", (Dense,), {"forward": forward})
-    passed, out = verdict(capsys, checks.dense_forward(broken, Sigmoid()))
-    assert not passed
-    assert message in out
+    v = checks.dense_forward.evaluate(broken, Sigmoid())
+    assert v.status == "falsch", v.message
+    assert message in v.hint, v.message
 
 
-def test_dense_forward_empty(capsys):
-    broken = type("Dense", (Dense,), {"forward": empty})
-    passed, out = verdict(capsys, checks.dense_forward(broken, ReLU()))
-    assert not passed and "noch offen" in out
+@pytest.mark.parametrize("forward", [empty, lambda self, x: None])
+def test_dense_forward_empty(forward):
+    """The placeholder, or a stub that returns None without computing anything, is still open."""
+    broken = type("Dense", (Dense,), {"forward": forward})
+    v = checks.dense_forward.evaluate(broken, ReLU())
+    assert v.status == "offen", v.message
+
+
+@pytest.mark.parametrize("value", [None])
+def test_array_treats_none_as_open(value):
+    with pytest.raises(NotImplementedError):
+        checks._array(value, "x")
+
+
+def test_checks_know_their_exercise():
+    ids = [check.exercise for check in (checks.activation_derivatives, checks.dense_forward,
+                                        checks.dense_backward, checks.softmax_cross_entropy,
+                                        checks.dense_step, checks.train_epoch)]
+    assert ids == ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6"]
+    assert checks.dense_forward.evaluate(Dense, ReLU()).notebook == "02"
 
 
 # --- 2.3 dense backward (gradient check) ----------------------------------------------------
 
-def test_dense_backward_pass(capsys):
-    passed, out = verdict(capsys, checks.dense_backward(Dense, ReLU(), Sigmoid(), Identity()))
-    assert passed and "Gradientenprüfung bestanden" in out
+def test_dense_backward_pass():
+    v = checks.dense_backward.evaluate(Dense, ReLU(), Sigmoid(), Identity())
+    assert v.status == "richtig" and "Gradientenprüfung bestanden" in v.message, v.message
 
 
 def _backward_variant(body):
@@ -292,13 +308,13 @@ def _input_without_derivative(self, g):
     (_no_return, "gibt nichts zurück"),
     (_input_without_derivative, "der Eingabe"),
 ])
-def test_dense_backward_broken(capsys, backward, message):
-    passed, out = verdict(capsys, checks.dense_backward(_backward_variant(backward), Sigmoid()))
-    assert not passed
-    assert "❌" in out and message in out
+def test_dense_backward_broken(backward, message):
+    v = checks.dense_backward.evaluate(_backward_variant(backward), Sigmoid())
+    assert v.status == "falsch", v.message
+    assert message in v.hint, v.message
 
 
-def test_dense_backward_forward_without_cache(capsys):
+def test_dense_backward_forward_without_cache():
     def forward(self, x):
         return self.activation.value(x @ self.W + self.b)
 
@@ -309,20 +325,20 @@ def test_dense_backward_forward_without_cache(capsys):
         return delta @ self.W.T
 
     broken = type("Dense", (Dense,), {"forward": forward, "backward": backward})
-    passed, out = verdict(capsys, checks.dense_backward(broken, ReLU()))
-    assert not passed and "AttributeError" in out and "self.x" in out
+    v = checks.dense_backward.evaluate(broken, ReLU())
+    assert v.status == "falsch" and "AttributeError" in v.hint and "self.x" in v.hint, v.message
 
 
-def test_dense_backward_wrong_activation_derivative(capsys):
+def test_dense_backward_wrong_activation_derivative():
     class WrongSigmoid(Sigmoid):
         def derivative(self, z):
             return self.value(z)  # f instead of f'
 
-    passed, out = verdict(capsys, checks.dense_backward(Dense, WrongSigmoid()))
-    assert not passed and "relativer Fehler" in out and "WrongSigmoid" in out
+    v = checks.dense_backward.evaluate(Dense, WrongSigmoid())
+    assert v.status == "falsch" and "relativer Fehler" in v.hint and "WrongSigmoid" in v.hint, v.message
 
 
-def test_dense_backward_square_layer_wrong_transpose(capsys):
+def test_dense_backward_square_layer_wrong_transpose():
     """Where shapes cannot reveal a wrong transpose, the values must."""
 
     def backward(self, g):
@@ -337,16 +353,16 @@ def test_dense_backward_square_layer_wrong_transpose(capsys):
     assert checks.gradient_check(layer, x)["W"] > 1e-3
 
 
-def test_dense_backward_empty(capsys):
-    passed, out = verdict(capsys, checks.dense_backward(_backward_variant(empty), ReLU()))
-    assert not passed and "noch offen" in out
+def test_dense_backward_empty():
+    v = checks.dense_backward.evaluate(_backward_variant(empty), ReLU())
+    assert v.status == "offen", v.message
 
 
 # --- 2.4 softmax + cross-entropy ------------------------------------------------------------
 
-def test_softmax_cross_entropy_pass(capsys):
-    passed, out = verdict(capsys, checks.softmax_cross_entropy(SoftmaxCrossEntropy))
-    assert passed and "✅" in out
+def test_softmax_cross_entropy_pass():
+    v = checks.softmax_cross_entropy.evaluate(SoftmaxCrossEntropy)
+    assert v.status == "richtig", v.message
 
 
 def _loss_variant(backward):
@@ -362,13 +378,13 @@ def _loss_variant(backward):
     (lambda self: self.p / len(self.p), "(p − y) / N"),
     (lambda self: (self.p - self.targets)[:, :2], "Form"),
 ])
-def test_softmax_cross_entropy_broken(capsys, backward, message):
-    passed, out = verdict(capsys, checks.softmax_cross_entropy(_loss_variant(backward)))
-    assert not passed
-    assert message in out
+def test_softmax_cross_entropy_broken(backward, message):
+    v = checks.softmax_cross_entropy.evaluate(_loss_variant(backward))
+    assert v.status == "falsch", v.message
+    assert message in v.hint, v.message
 
 
-def test_softmax_cross_entropy_unstable_forward(capsys):
+def test_softmax_cross_entropy_unstable_forward():
     class Unstable(SoftmaxCrossEntropy):
         def forward(self, logits, targets):
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -376,23 +392,23 @@ def test_softmax_cross_entropy_unstable_forward(capsys):
                 self.p, self.targets = e / e.sum(axis=1, keepdims=True), targets
                 return float(-np.mean(np.sum(targets * np.log(self.p), axis=1)))
 
-    passed, out = verdict(capsys, checks.softmax_cross_entropy(Unstable))
-    assert not passed and "Zeilenmaximum" in out
+    v = checks.softmax_cross_entropy.evaluate(Unstable)
+    assert v.status == "falsch" and "Zeilenmaximum" in v.hint, v.message
 
 
-def test_softmax_cross_entropy_empty(capsys):
-    passed, out = verdict(capsys, checks.softmax_cross_entropy(_loss_variant(empty)))
-    assert not passed and "noch offen" in out
+def test_softmax_cross_entropy_empty():
+    v = checks.softmax_cross_entropy.evaluate(_loss_variant(empty))
+    assert v.status == "offen", v.message
 
 
 # --- 2.5 update step ------------------------------------------------------------------------
 
-def test_dense_step_pass(capsys):
-    passed, out = verdict(capsys, checks.dense_step(Dense, ReLU()))
-    assert passed and "✅" in out
+def test_dense_step_pass():
+    v = checks.dense_step.evaluate(Dense, ReLU())
+    assert v.status == "richtig", v.message
 
 
-def test_dense_step_accepts_other_momentum_convention(capsys):
+def test_dense_step_accepts_other_momentum_convention():
     """v ← μv + g, θ ← θ − ηv is the same update at a constant learning rate."""
 
     def step(self, learning_rate, momentum=0.0):
@@ -401,8 +417,8 @@ def test_dense_step_accepts_other_momentum_convention(capsys):
         self.W = self.W - learning_rate * self.velocity_W
         self.b = self.b - learning_rate * self.velocity_b
 
-    passed, _ = verdict(capsys, checks.dense_step(type("Dense", (Dense,), {"step": step}), ReLU()))
-    assert passed
+    v = checks.dense_step.evaluate(type("Dense", (Dense,), {"step": step}), ReLU())
+    assert v.status == "richtig", v.message
 
 
 def _step_plain(self, learning_rate, momentum=0.0):
@@ -445,27 +461,27 @@ def _step_shared_velocity_wrong(self, learning_rate, momentum=0.0):
     (_step_local_velocity, "wie ohne Momentum"),
     (_step_shared_velocity_wrong, "Mit Momentum stimmen"),
 ])
-def test_dense_step_broken(capsys, step, message):
+def test_dense_step_broken(step, message):
     broken = type("Dense", (Dense,), {"step": step})
-    passed, out = verdict(capsys, checks.dense_step(broken, ReLU()))
-    assert not passed
-    assert message in out
+    v = checks.dense_step.evaluate(broken, ReLU())
+    assert v.status == "falsch", v.message
+    assert message in v.hint, v.message
 
 
-def test_dense_step_empty(capsys):
+def test_dense_step_empty():
     broken = type("Dense", (Dense,), {"step": empty})
-    passed, out = verdict(capsys, checks.dense_step(broken, ReLU()))
-    assert not passed and "noch offen" in out
+    v = checks.dense_step.evaluate(broken, ReLU())
+    assert v.status == "offen", v.message
 
 
 # --- 2.6 training loop ----------------------------------------------------------------------
 
-def test_train_epoch_pass(capsys):
-    passed, out = verdict(capsys, checks.train_epoch(train_epoch))
-    assert passed and "✅" in out
+def test_train_epoch_pass():
+    v = checks.train_epoch.evaluate(train_epoch)
+    assert v.status == "richtig", v.message
 
 
-def test_train_epoch_unweighted_mean_passes(capsys):
+def test_train_epoch_unweighted_mean_passes():
     def loop(network, loss_fn, x, targets, *, batch_size, learning_rate, momentum, rng):
         order = rng.permutation(len(x))
         losses = []
@@ -476,8 +492,8 @@ def test_train_epoch_unweighted_mean_passes(capsys):
             network.step(learning_rate, momentum)
         return np.mean(losses)
 
-    passed, _ = verdict(capsys, checks.train_epoch(loop))
-    assert passed
+    v = checks.train_epoch.evaluate(loop)
+    assert v.status == "richtig", v.message
 
 
 def _loop(shuffle="rng", pair=True, order=("backward", "step"), returns="mean",
@@ -520,21 +536,21 @@ def _loop(shuffle="rng", pair=True, order=("backward", "step"), returns="mean",
     (_loop(drop_last=True), "genau einmal vorkommen"),
     (_loop(pass_args=False), "übergebene Lernrate"),
 ])
-def test_train_epoch_broken(capsys, loop, message):
-    passed, out = verdict(capsys, checks.train_epoch(loop))
-    assert not passed
-    assert message in out
+def test_train_epoch_broken(loop, message):
+    v = checks.train_epoch.evaluate(loop)
+    assert v.status == "falsch", v.message
+    assert message in v.hint, v.message
 
 
-def test_train_epoch_empty(capsys):
-    passed, out = verdict(capsys, checks.train_epoch(empty))
-    assert not passed and "noch offen" in out
+def test_train_epoch_empty():
+    v = checks.train_epoch.evaluate(empty)
+    assert v.status == "offen", v.message
 
 
 # --- notebook 02 stays NumPy-only -----------------------------------------------------------
 
 def test_notebook_02_imports_no_deep_learning_framework():
-    """What notebook 02 imports (utils, its checks, threadpoolctl) pulls in neither torch nor TF."""
+    """What notebook 02 imports (utils and its checks) pulls in neither torch nor TF."""
     import json
     import subprocess
     import sys
@@ -544,7 +560,7 @@ def test_notebook_02_imports_no_deep_learning_framework():
     cells = json.loads((root / "solutions" / "02_eigenes_framework.ipynb").read_text("utf-8"))
     sources = ["".join(c["source"]) for c in cells["cells"] if c["cell_type"] == "code"]
     assert not any("torch" in s or "tensorflow" in s or "keras" in s for s in sources)
-    code = ("import sys, matplotlib; matplotlib.use('Agg'); import numpy, threadpoolctl, utils; "
+    code = ("import sys, matplotlib; matplotlib.use('Agg'); import numpy, utils; "
             "from utils import plots, results; from utils.checks import nb02; "
             "from utils.data import load_mnist; utils.seed_everything(0); "
             "bad = [m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules]; "

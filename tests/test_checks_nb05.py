@@ -1,4 +1,4 @@
-"""Self-checks of notebook 05, each tested three ways: right, wrong (helpful), empty."""
+"""Self-checks of notebook 05, each tested three ways: right, wrong (with its hint), empty."""
 
 from __future__ import annotations
 
@@ -9,171 +9,83 @@ from torch import nn
 from utils.checks import nb05
 
 
-def verdict(check, *args, capsys):
-    result = check(*args)
-    return bool(result), capsys.readouterr().out
+def expect(verdict, status, *words):
+    assert verdict.status == status, verdict.message
+    for word in words:
+        assert word in verdict.hint, verdict.hint
 
 
 # --- Aufgabe 5.1 ---------------------------------------------------------------------------
+
+RIGHT = {"A": "unter", "B": "über", "C": "gut"}
+
+
+def test_read_study_right():
+    expect(nb05.read_study.evaluate(RIGHT), "richtig")
+    expect(nb05.read_study.evaluate({"A": "Unter", "B": "ueber", "C": " gut "}), "richtig")
+
+
+@pytest.mark.parametrize("answer, words", [
+    ({**RIGHT, "A": "über"}, ("Fall A", "Trainingsbildern")),
+    ({**RIGHT, "B": "gut"}, ("Fall B", "Abstand")),
+    ({**RIGHT, "C": "über"}, ("Fall C", "55-mal")),
+    ({"A": "unter", "B": "über"}, ("fehlt", "C")),
+    ({**RIGHT, "A": "underfitting"}, ("Erlaubt",)),
+    (["unter", "über", "gut"], ("dict",)),
+])
+def test_read_study_wrong(answer, words):
+    verdict = nb05.read_study.evaluate(answer)
+    expect(verdict, "falsch", *words)
+    for solution in ("unter", "über", "gut"):  # the hint never names the expected diagnosis
+        assert f"»{solution}«" not in verdict.hint
+
+
+def test_read_study_open():
+    expect(nb05.read_study.evaluate(None), "offen")
+
+
+# --- Aufgabe 5.2 ---------------------------------------------------------------------------
 
 def good_size(size, kernel_size, stride=1, padding=0):
     return (size + 2 * padding - kernel_size) // stride + 1
 
 
-def test_conv_output_size(capsys):
-    ok, out = verdict(nb05.conv_output_size, good_size, 64 * 12 * 12, capsys=capsys)
-    assert ok and out.startswith("✅ Richtig!")
+def test_conv_output_size_right():
+    expect(nb05.conv_output_size.evaluate(good_size, 64 * 12 * 12), "richtig")
 
+
+def test_conv_output_size_wrong():
     def float_size(size, kernel_size, stride=1, padding=0):
         return (size + 2 * padding - kernel_size) / stride + 1
-    ok, out = verdict(nb05.conv_output_size, float_size, 9216, capsys=capsys)
-    assert not ok and "//" in out
 
     def one_sided(size, kernel_size, stride=1, padding=0):
         return (size + padding - kernel_size) // stride + 1
-    ok, out = verdict(nb05.conv_output_size, one_sided, 9216, capsys=capsys)
-    assert not ok and "beiden Seiten" in out
 
     def no_stride(size, kernel_size, stride=1, padding=0):
         return size + 2 * padding - kernel_size + 1
-    ok, out = verdict(nb05.conv_output_size, no_stride, 9216, capsys=capsys)
-    assert not ok and "Stride" in out
 
     def no_defaults(size, kernel_size, stride, padding):
         return good_size(size, kernel_size, stride, padding)
-    ok, out = verdict(nb05.conv_output_size, no_defaults, 9216, capsys=capsys)
-    assert not ok and "Standardwerte" in out
 
-    ok, out = verdict(nb05.conv_output_size, good_size, 64 * 13 * 13, capsys=capsys)
-    assert not ok and "flat_features" in out
+    expect(nb05.conv_output_size.evaluate(float_size, 9216), "falsch", "//")
+    expect(nb05.conv_output_size.evaluate(one_sided, 9216), "falsch", "beiden Seiten")
+    expect(nb05.conv_output_size.evaluate(no_stride, 9216), "falsch", "Stride")
+    expect(nb05.conv_output_size.evaluate(no_defaults, 9216), "falsch", "Standardwerte")
+    verdict = nb05.conv_output_size.evaluate(good_size, 64 * 13 * 13)
+    expect(verdict, "falsch", "flat_features")
+    assert "9216" not in verdict.hint and "9 216" not in verdict.hint
 
 
-def test_conv_output_size_not_done(capsys):
+def test_conv_output_size_open():
     def placeholder(size, kernel_size, stride=1, padding=0):
         raise NotImplementedError()
-    ok, out = verdict(nb05.conv_output_size, placeholder, None, capsys=capsys)
-    assert not ok and "noch offen" in out
-    ok, out = verdict(nb05.conv_output_size, lambda *a: None, None, capsys=capsys)
-    assert not ok and "noch offen" in out
-    ok, out = verdict(nb05.conv_output_size, good_size, None, capsys=capsys)
-    assert not ok and "noch offen" in out
-
-
-# --- Aufgabe 5.2 ---------------------------------------------------------------------------
-
-def good_step(model, inputs, targets, loss_fn, optimizer):
-    optimizer.zero_grad()
-    loss = loss_fn(model(inputs), targets)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-
-
-def test_train_step(capsys):
-    ok, out = verdict(nb05.train_step, good_step, capsys=capsys)
-    assert ok, out
-
-    def no_zero_grad(model, inputs, targets, loss_fn, optimizer):
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        return loss.item()
-    ok, out = verdict(nb05.train_step, no_zero_grad, capsys=capsys)
-    assert not ok and "zero_grad" in out
-
-    def no_step(model, inputs, targets, loss_fn, optimizer):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        return loss.item()
-    ok, out = verdict(nb05.train_step, no_step, capsys=capsys)
-    assert not ok and "optimizer.step()" in out
-
-    def returns_tensor(model, inputs, targets, loss_fn, optimizer):
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        return loss
-    ok, out = verdict(nb05.train_step, returns_tensor, capsys=capsys)
-    assert not ok and "loss.item()" in out
-
-    def returns_nothing(model, inputs, targets, loss_fn, optimizer):
-        good_step(model, inputs, targets, loss_fn, optimizer)
-    ok, out = verdict(nb05.train_step, returns_nothing, capsys=capsys)
-    assert not ok and "gibt nichts zurück" in out
-
-    def loss_after_step(model, inputs, targets, loss_fn, optimizer):
-        good_step(model, inputs, targets, loss_fn, optimizer)
-        return loss_fn(model(inputs), targets).item()
-    ok, out = verdict(nb05.train_step, loss_after_step, capsys=capsys)
-    assert not ok and "vor dem Schritt" in out
-
-
-def test_train_step_not_done(capsys):
-    def placeholder(model, inputs, targets, loss_fn, optimizer):
-        raise NotImplementedError()
-    ok, out = verdict(nb05.train_step, placeholder, capsys=capsys)
-    assert not ok and "noch offen" in out
-    ok, out = verdict(nb05.train_step, lambda *args: None, capsys=capsys)
-    assert not ok and "noch offen" in out
+    expect(nb05.conv_output_size.evaluate(placeholder, None), "offen")
+    expect(nb05.conv_output_size.evaluate(lambda *a: None, None), "offen")
+    expect(nb05.conv_output_size.evaluate(None, None), "offen")
+    expect(nb05.conv_output_size.evaluate(good_size, None), "offen")
 
 
 # --- Aufgabe 5.3 ---------------------------------------------------------------------------
-
-def good_accuracy(model, loader, device):
-    model.eval()
-    correct, total = 0, 0
-    with torch.no_grad():
-        for inputs, targets in loader:
-            correct += int((model(inputs.to(device)).argmax(dim=1) == targets).sum())
-            total += len(targets)
-    return correct / total
-
-
-def test_eval_accuracy(capsys):
-    ok, out = verdict(nb05.eval_accuracy, good_accuracy, capsys=capsys)
-    assert ok, out
-
-    def train_mode(model, loader, device):
-        model.train()
-        with torch.no_grad():
-            correct = sum(int((model(x).argmax(1) == y).sum()) for x, y in loader)
-        return correct / len(loader.dataset)
-    ok, out = verdict(nb05.eval_accuracy, train_mode, capsys=capsys)
-    assert not ok and "model.eval()" in out
-
-    def with_grad(model, loader, device):
-        model.eval()
-        correct = sum(int((model(x).argmax(1) == y).sum()) for x, y in loader)
-        return correct / len(loader.dataset)
-    ok, out = verdict(nb05.eval_accuracy, with_grad, capsys=capsys)
-    assert not ok and "torch.no_grad()" in out
-
-    def counts(model, loader, device):
-        return good_accuracy(model, loader, device) * len(loader.dataset)
-    ok, out = verdict(nb05.eval_accuracy, counts, capsys=capsys)
-    assert not ok and "teilen Sie" in out
-
-    def batch_mean(model, loader, device):
-        model.eval()
-        with torch.no_grad():
-            accs = [float((model(x).argmax(1) == y).float().mean()) for x, y in loader]
-        return sum(accs) / len(accs)
-    ok, out = verdict(nb05.eval_accuracy, batch_mean, capsys=capsys)
-    assert not ok and "Stapel" in out
-
-
-def test_eval_accuracy_not_done(capsys):
-    def placeholder(model, loader, device):
-        raise NotImplementedError()
-    ok, out = verdict(nb05.eval_accuracy, placeholder, capsys=capsys)
-    assert not ok and "noch offen" in out
-    ok, out = verdict(nb05.eval_accuracy, lambda *args: None, capsys=capsys)
-    assert not ok and "noch offen" in out
-
-
-# --- Aufgabe 5.4 ---------------------------------------------------------------------------
 
 class BlockBase(nn.Module):
     def __init__(self, in_channels, out_channels, stride=1):
@@ -197,37 +109,89 @@ def block_with(forward):
     return type("Block", (BlockBase,), {"forward": forward})
 
 
-def test_residual_block(capsys):
+def test_residual_block_right():
     good = block_with(lambda self, x: self.relu(self.main(x) + self.shortcut(x)))
-    ok, out = verdict(nb05.residual_block, good, capsys=capsys)
-    assert ok, out
-
-    no_relu = block_with(lambda self, x: self.main(x) + self.shortcut(x))
-    ok, out = verdict(nb05.residual_block, no_relu, capsys=capsys)
-    assert not ok and "ReLU" in out
-
-    no_skip = block_with(lambda self, x: self.relu(self.main(x)))
-    ok, out = verdict(nb05.residual_block, no_skip, capsys=capsys)
-    assert not ok and "shortcut" in out
-
-    relu_first = block_with(lambda self, x: self.relu(self.main(x)) + self.shortcut(x))
-    ok, out = verdict(nb05.residual_block, relu_first, capsys=capsys)
-    assert not ok and "hinter die Addition" in out
-
-    plain_x = block_with(lambda self, x: self.relu(self.main(x) + x))
-    ok, out = verdict(nb05.residual_block, plain_x, capsys=capsys)
-    assert not ok and "self.shortcut(x)" in out
-
-    no_bn = block_with(lambda self, x: self.relu(
-        self.conv2(self.relu(self.conv1(x))) + self.shortcut(x)))
-    ok, out = verdict(nb05.residual_block, no_bn, capsys=capsys)
-    assert not ok and "Reihenfolge" in out
+    expect(nb05.residual_block.evaluate(good), "richtig")
 
 
-def test_residual_block_not_done(capsys):
+def test_course_block_passes_the_check():
+    from utils.models import ResidualBlock
+
+    expect(nb05.residual_block.evaluate(ResidualBlock), "richtig")
+
+
+@pytest.mark.parametrize("forward, word", [
+    (lambda self, x: self.main(x) + self.shortcut(x), "negative Werte"),
+    (lambda self, x: self.relu(self.main(x)), "Abkürzung fehlt"),
+    (lambda self, x: self.relu(self.main(x)) + self.shortcut(x), "vor oder nach der Addition"),
+    (lambda self, x: self.relu(self.main(x) + x), "Ausgabe der Abkürzung"),
+    (lambda self, x: self.relu(self.conv2(self.relu(self.conv1(x))) + self.shortcut(x)),
+     "Reihenfolge der Formel"),
+])
+def test_residual_block_wrong(forward, word):
+    expect(nb05.residual_block.evaluate(block_with(forward)), "falsch", word)
+
+
+def test_residual_block_open():
     def placeholder(self, x):
         raise NotImplementedError()
-    ok, out = verdict(nb05.residual_block, block_with(placeholder), capsys=capsys)
-    assert not ok and "noch offen" in out
-    ok, out = verdict(nb05.residual_block, block_with(lambda self, x: None), capsys=capsys)
-    assert not ok and "noch offen" in out
+    expect(nb05.residual_block.evaluate(block_with(placeholder)), "offen")
+    expect(nb05.residual_block.evaluate(block_with(lambda self, x: None)), "offen")
+    expect(nb05.residual_block.evaluate(None), "offen")
+
+
+# --- Aufgabe 5.4 ---------------------------------------------------------------------------
+
+def good_flip(images):
+    mirror = torch.rand(len(images)) < 0.5
+    return torch.where(mirror[:, None, None, None], images.flip(-1), images)
+
+
+def test_random_flip_right():
+    expect(nb05.random_flip.evaluate(good_flip), "richtig")
+
+    def loop_flip(images):  # slower, but correct
+        return torch.stack([im.flip(-1) if torch.rand(()) < 0.5 else im for im in images])
+    expect(nb05.random_flip.evaluate(loop_flip), "richtig")
+
+
+def in_place(images):
+    mirror = torch.rand(len(images)) < 0.5
+    images[mirror] = images[mirror].flip(-1)
+    return images
+
+
+def per_pixel(images):
+    return torch.where(torch.rand(images.shape) < 0.5, images.flip(-1), images)
+
+
+@pytest.mark.parametrize("fn, word", [
+    (in_place, "verändert den übergebenen Stapel"),
+    (lambda images: images.flip(-1), "alle oder kein"),
+    (lambda images: images.clone(), "alle oder kein"),
+    (lambda images: torch.where(torch.rand(len(images))[:, None, None, None] < 0.5,
+                                images.flip(-2), images), "oben ↔ unten"),
+    (lambda images: images.flip(0), "Reihenfolge der Bilder"),
+    (per_pixel, "weder unverändert"),
+    (lambda images: torch.where(torch.rand(len(images))[:, None, None, None] < 0.9,
+                                images.flip(-1), images), "etwa die Hälfte"),
+    (lambda images: images.numpy(), "Tensor"),
+    (lambda images: images[:, :, :, ::2].clone(), "Form"),
+])
+def test_random_flip_wrong(fn, word):
+    expect(nb05.random_flip.evaluate(fn), "falsch", word)
+
+
+def test_random_flip_same_flips_every_call():
+    def fixed(images):
+        generator = torch.Generator().manual_seed(0)
+        mirror = torch.rand(len(images), generator=generator) < 0.5
+        return torch.where(mirror[:, None, None, None], images.flip(-1), images)
+    expect(nb05.random_flip.evaluate(fixed), "falsch", "neu")
+
+
+def test_random_flip_open():
+    def placeholder(images):
+        raise NotImplementedError()
+    expect(nb05.random_flip.evaluate(placeholder), "offen")
+    expect(nb05.random_flip.evaluate(None), "offen")

@@ -99,3 +99,91 @@ def test_image_dataset_accepts_read_only_arrays_without_warning():
         ds = training.ImageDataset(images, labels)
     x, y = ds[0]
     assert x.shape == (1, 28, 28) and y.item() == 1 and ds.labels.dtype == torch.long
+
+
+# --- TensorLoader, shift_flip, images_to_tensor, throughput (notebook 05) -------------------
+
+def test_tensor_loader_batches_like_a_dataloader():
+    x, y = torch.arange(10.0)[:, None], torch.arange(10)
+    loader = training.TensorLoader(x, y, batch_size=4)
+    batches = list(loader)
+    assert len(loader) == len(batches) == 3 and loader.num_samples == 10
+    assert [len(b[1]) for b in batches] == [4, 4, 2]
+    assert torch.equal(torch.cat([b[1] for b in batches]), y)
+    reference = DataLoader(TensorDataset(x, y), batch_size=4)
+    for (a, b), (c, d) in zip(batches, reference):
+        assert torch.equal(a, c) and torch.equal(b, d)
+
+
+def test_tensor_loader_shuffles_each_epoch_and_keeps_pairs():
+    x, y = torch.arange(50.0)[:, None], torch.arange(50)
+    loader = training.TensorLoader(x, y, batch_size=8, shuffle=True,
+                                   generator=torch.Generator().manual_seed(0))
+    first = torch.cat([b[1] for b in loader])
+    second = torch.cat([b[1] for b in loader])
+    assert sorted(first.tolist()) == list(range(50))
+    assert not torch.equal(first, second)
+    for inputs, targets in loader:
+        assert torch.equal(inputs[:, 0].long(), targets)
+
+
+def test_tensor_loader_applies_transform_per_batch_and_checks_lengths():
+    calls = []
+
+    def transform(batch):
+        calls.append(len(batch))
+        return batch * 2
+    loader = training.TensorLoader(torch.ones(5, 1), torch.zeros(5), batch_size=2,
+                                   transform=transform)
+    assert all(torch.equal(b[0], torch.full_like(b[0], 2.0)) for b in loader)
+    assert calls == [2, 2, 1]
+    with pytest.raises(ValueError):
+        training.TensorLoader(torch.ones(5, 1), torch.zeros(4))
+
+
+def test_tensor_loader_works_with_fit():
+    torch.manual_seed(0)
+    x = torch.randn(64, 4)
+    y = (x[:, 0] > 0).long()
+    model = nn.Linear(4, 2)
+    history = training.fit(model, training.TensorLoader(x, y, 16, shuffle=True),
+                           training.TensorLoader(x, y, 32), loss_fn=nn.CrossEntropyLoss(),
+                           optimizer=torch.optim.SGD(model.parameters(), lr=0.5), epochs=5,
+                           device="cpu", progress=False)
+    assert history["test_acc"][-1] > 0.8
+    assert training.throughput(history, 64) == pytest.approx(64 * 5 / sum(history["seconds"]))
+
+
+def test_shift_flip_moves_and_mirrors_whole_images():
+    torch.manual_seed(0)
+    images = torch.rand(200, 2, 6, 6) + 1.0   # > 0, so the fill value -1 is recognisable
+    out = training.shift_flip(images, max_shift=2, fill=-1.0,
+                              generator=torch.Generator().manual_seed(1))
+    assert out.shape == images.shape and torch.all(images > 0)   # input unchanged
+    padded = torch.nn.functional.pad(images, (2,) * 4, value=-1.0)
+    seen_flip, seen_shift = False, False
+    for i in range(len(images)):
+        matches = [(dy, dx, flip) for dy in range(5) for dx in range(5) for flip in (False, True)
+                   if torch.equal(out[i], (padded[i, :, dy:dy + 6, dx:dx + 6].flip(-1) if flip
+                                           else padded[i, :, dy:dy + 6, dx:dx + 6]))]
+        assert matches, f"image {i} is not a shifted (and possibly mirrored) copy"
+        seen_flip |= any(m[2] for m in matches)
+        seen_shift |= any(m[:2] != (2, 2) for m in matches)
+    assert seen_flip and seen_shift
+
+
+def test_shift_flip_without_shift_or_flip_is_identity():
+    images = torch.rand(8, 1, 5, 5)
+    assert torch.equal(training.shift_flip(images, max_shift=0, flip=False), images)
+    flipped = training.shift_flip(images, max_shift=0, flip=True,
+                                  generator=torch.Generator().manual_seed(0))
+    for a, b in zip(flipped, images):
+        assert torch.equal(a, b) or torch.equal(a, b.flip(-1))
+
+
+def test_images_to_tensor_scales_like_image_dataset():
+    images = np.array([[[0, 255], [51, 102]]], dtype=np.uint8)
+    x = training.images_to_tensor(images, mean=0.5, std=0.25)
+    assert x.shape == (1, 1, 2, 2) and x.dtype == torch.float32
+    dataset = training.ImageDataset(images, [3], mean=0.5, std=0.25)
+    assert torch.allclose(x[0], dataset[0][0])

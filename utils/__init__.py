@@ -6,6 +6,7 @@ One module per concern (after d2l's helper package):
 - :mod:`utils.data`     datasets: offline copies, checksum-verified downloads
 - :mod:`utils.plots`    image grids, learning curves, confusion matrices, weights
 - :mod:`utils.training` a small PyTorch ``fit``/``evaluate`` loop
+- :mod:`utils.keras_models` ready-made Keras classifiers (Notebook 04)
 - :mod:`utils.checks`   self-checks for students (German feedback, never the solution)
 - :mod:`utils.results`  figures a notebook computes, recorded for ``make bench``
 - :mod:`utils.chem`     RDKit helpers (SMILES, Morgan fingerprints, drawings)

@@ -142,3 +142,95 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
     if keep_best and best_state is not None:
         model.load_state_dict(best_state)
     return history
+
+
+# --- Fast training from tensors in memory (Verwendet in Notebook 05) -------------------------
+#
+# A DataLoader over a Dataset calls ``__getitem__`` once per image and stacks the results; with
+# a per-image augmentation that costs more time than the model step of a small CNN on a CPU.
+# When the whole data set fits in memory as one tensor, a mini-batch is a single indexing
+# operation, and augmentation can work on the whole batch at once.
+
+
+def shift_flip(images: torch.Tensor, max_shift: int = 2, fill: float = 0.0, flip: bool = True,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+    """Randomly shift each image of a batch ``(n, c, h, w)`` and mirror half of them.
+
+    Each image is moved by an independent random offset of up to ``max_shift`` pixels in both
+    directions (the uncovered border is filled with ``fill``, e.g. the standardised background),
+    and mirrored left–right with probability 1/2 when ``flip``. Equivalent to padding by
+    ``max_shift`` followed by a random ``h × w`` crop, done for the whole batch with one
+    gather instead of one transform call per image. Returns a new tensor; the input is unchanged.
+    """
+    n, c, h, w = images.shape
+    device = images.device
+    padded = torch.nn.functional.pad(images, (max_shift,) * 4, value=fill)
+    offsets = torch.randint(0, 2 * max_shift + 1, (2, n), generator=generator).to(device)
+    rows = offsets[0, :, None] + torch.arange(h, device=device)            # (n, h)
+    cols = offsets[1, :, None] + torch.arange(w, device=device)            # (n, w)
+    if flip:
+        mirror = (torch.rand(n, generator=generator) < 0.5).to(device)
+        cols = torch.where(mirror[:, None], cols.flip(1), cols)
+    batch = torch.arange(n, device=device)[:, None, None, None]
+    channel = torch.arange(c, device=device)[None, :, None, None]
+    return padded[batch, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
+class TensorLoader:
+    """Mini-batches ``(inputs, targets)`` straight from two tensors in memory.
+
+    A drop-in replacement for ``DataLoader(TensorDataset(x, y), batch_size, shuffle)`` that
+    indexes the tensors once per batch; ``transform`` (optional) receives the whole batch, e.g.
+    ``shift_flip``. ``len(loader)`` is the number of batches, ``loader.num_samples`` the number
+    of samples. With ``device`` the tensors are moved there once, so each batch is already on
+    the model's device.
+    """
+
+    def __init__(self, inputs: torch.Tensor, targets: torch.Tensor, batch_size: int = 256,
+                 shuffle: bool = False, transform=None, device=None,
+                 generator: torch.Generator | None = None):
+        if len(inputs) != len(targets):
+            raise ValueError(f"inputs ({len(inputs)}) and targets ({len(targets)}) differ in length")
+        if device is not None:
+            inputs, targets = inputs.to(device), targets.to(device)
+        self.inputs, self.targets = inputs, targets
+        self.batch_size, self.shuffle, self.transform = batch_size, shuffle, transform
+        self.generator = generator
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.targets)
+
+    def __len__(self) -> int:
+        return (self.num_samples + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        n = self.num_samples
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.inputs.device)
+        else:
+            order = None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                x = self.inputs[start:start + self.batch_size]
+                y = self.targets[start:start + self.batch_size]
+            else:
+                index = order[start:start + self.batch_size]
+                x, y = self.inputs[index], self.targets[index]
+            if self.transform is not None:
+                x = self.transform(x)
+            yield x, y
+
+
+def images_to_tensor(images, mean: float = 0.0, std: float = 1.0) -> torch.Tensor:
+    """Grey-value images ``(n, h, w)`` (``uint8``) as standardised floats ``(n, 1, h, w)``.
+
+    The same scaling as :class:`ImageDataset`: ``(x / 255 - mean) / std``.
+    """
+    x = torch.from_numpy(np.array(images, dtype=np.float32)).unsqueeze(1) / 255.0
+    return (x - mean) / std
+
+
+def throughput(history: dict[str, list[float]], num_samples: int) -> float:
+    """Training images per second of a ``fit`` history (incl. the per-epoch evaluation)."""
+    return num_samples * len(history["seconds"]) / sum(history["seconds"])
