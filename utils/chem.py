@@ -344,9 +344,9 @@ def masked_bce_with_logits(logits, targets):
     Verwendet in Notebook 06 (Multitask-Netz auf allen zwölf Tox21-Tests).
     """
     import torch
-    from torch.nn import functional
+    from torch import nn
 
     measured = ~torch.isnan(targets)
-    losses = functional.binary_cross_entropy_with_logits(
+    losses = nn.functional.binary_cross_entropy_with_logits(
         logits, torch.where(measured, targets, torch.zeros_like(targets)), reduction="none")
     return (losses * measured).sum() / measured.sum()

@@ -202,8 +202,8 @@ def choose_threshold(fn):
         except (TypeError, ValueError):
             raise Problem(f"choose_threshold gibt {type(result).__name__} zurück, erwartet wird "
                           "eine Zahl: die Schwelle.") from None
-        candidates = np.unique(s)
-        best = max(_balanced(y, s >= c) for c in candidates)
+        values = np.unique(s)
+        best = max(_balanced(y, s >= c) for c in values)
         reached = _balanced(y, s >= t)
         if reached >= best - 1e-12:
             continue
@@ -217,7 +217,7 @@ def choose_threshold(fn):
             raise Problem("Fast: Ihre Schwelle wäre richtig für die Regel „Score > t“. Verlangt "
                           "ist „Score ≥ t“ – ein Molekül mit Score genau t zählt als aktiv.")
         accuracy = np.mean((s >= t) == (y == 1))
-        if accuracy >= max(np.mean((s >= c) == (y == 1)) for c in candidates) - 1e-12:
+        if accuracy >= max(np.mean((s >= c) == (y == 1)) for c in values) - 1e-12:
             raise Problem("Ihre Schwelle macht die Genauigkeit so groß wie möglich, nicht die "
                           "balancierte Genauigkeit. Bei seltenen Aktiven gewinnt die Genauigkeit, "
                           "wenn fast alles „inaktiv“ heißt.")
