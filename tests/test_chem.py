@@ -193,3 +193,52 @@ def test_descriptors_not_computable_are_nan_not_a_crash():
     assert valid.all() and missing == ["MaxPartialCharge", "MinPartialCharge"]
     assert not np.isnan(values[1]).any()
     assert np.isfinite(values[0, names.index("MolLogP")])
+
+
+def test_murcko_scaffolds():
+    scaffolds = chem.murcko_scaffolds(["CC(=O)Nc1ccc(O)cc1", "Oc1ccccc1", "CCO", "C1CC",
+                                       "C[C@H](N)c1ccccc1"], verbose=False)
+    assert scaffolds == ["c1ccccc1", "c1ccccc1", "", None, "c1ccccc1"]
+
+
+def test_scaffold_split_keeps_scaffolds_together_and_is_deterministic():
+    smiles = (["c1ccccc1" + tail for tail in ("C", "O", "N", "CC", "CO", "Cl", "Br", "F")]
+              + ["C1CCCCC1" + tail for tail in ("C", "O", "N")]
+              + ["c1ccncc1C", "c1ccncc1O", "C1CCOC1", "c1ccc2ccccc2c1", "CCO", "CCCN",
+                 "not a smiles"])
+    train, val, test = chem.scaffold_split(smiles, (0.6, 0.2, 0.2), verbose=False)
+    again = chem.scaffold_split(smiles, (0.6, 0.2, 0.2), verbose=False)
+    assert all(np.array_equal(a, b) for a, b in zip((train, val, test), again))
+    everything = np.concatenate([train, val, test])
+    assert sorted(everything) == list(range(len(smiles) - 1))  # the unreadable one is left out
+    scaffolds = chem.murcko_scaffolds(smiles, verbose=False)
+    part_of = {}
+    for name, part in [("train", train), ("val", val), ("test", test)]:
+        for i in part:
+            assert part_of.setdefault(scaffolds[i], name) == name  # one scaffold, one part
+    assert set(train) >= set(range(8))  # the largest scaffold group goes to training
+    assert len(train) <= 0.6 * 18 and len(train) + len(val) <= 0.8 * 18
+
+
+def test_scaffold_split_rejects_bad_fractions():
+    with pytest.raises(ValueError):
+        chem.scaffold_split(["CCO"], (0.7, 0.2, 0.2))
+    with pytest.raises(ValueError):
+        chem.scaffold_split(["CCO"], (0.8, 0.2))
+
+
+def test_masked_bce_with_logits_ignores_missing_labels():
+    torch = pytest.importorskip("torch")
+    logits = torch.tensor([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]], requires_grad=True)
+    targets = torch.tensor([[1.0, float("nan"), 0.0], [float("nan"), 1.0, 1.0]])
+    loss = chem.masked_bce_with_logits(logits, targets)
+    measured = ~torch.isnan(targets)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(logits[measured],
+                                                                     targets[measured])
+    assert torch.isclose(loss, expected)
+    loss.backward()
+    assert torch.isfinite(logits.grad).all()
+    assert (logits.grad[~measured] == 0).all() and (logits.grad[measured] != 0).all()
+    full = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]])
+    assert torch.isclose(chem.masked_bce_with_logits(logits, full),
+                         torch.nn.functional.binary_cross_entropy_with_logits(logits, full))

@@ -5,9 +5,12 @@
 - :func:`canonical_smiles`: one spelling per molecule (to find duplicates)
 - :func:`get_fingerprints`: Morgan fingerprints (bits or counts) with ``rdFingerprintGenerator``
 - :func:`get_descriptors`: physico-chemical descriptors (logP, polar surface, charges, …)
+- :func:`murcko_scaffolds`: the Bemis–Murcko scaffold (ring systems + linkers) of each molecule
+- :func:`scaffold_split`: training/validation/test split that keeps each scaffold in one part
 - :func:`morgan_bit_info`: which atom environments set which bit of a molecule
 - :func:`draw_molecules`: molecules in a grid with their labels (e.g. aktiv / inaktiv)
 - :func:`draw_morgan_bits`: the substructure behind chosen fingerprint bits (``DrawMorganBit``)
+- :func:`masked_bce_with_logits`: loss for a table of assays with missing labels (``NaN``)
 
 The deprecated ``AllChem.GetMorganFingerprintAsBitVect`` is not used: RDKit recommends the
 fingerprint generators, which also give NumPy arrays directly.
@@ -188,6 +191,55 @@ def get_descriptors(smiles, names=None, *, verbose: bool = True) -> tuple[np.nda
     return values, valid
 
 
+def murcko_scaffolds(smiles, *, verbose: bool = True) -> list[str | None]:
+    """Bemis–Murcko scaffold of every entry as canonical SMILES (``None`` where unreadable).
+
+    The scaffold keeps the ring systems and the chains that link them and drops all side
+    chains (G. W. Bemis, M. A. Murcko, J. Med. Chem. 39 (1996) 2887). Stereo information is
+    dropped, so both enantiomers share one scaffold. Molecules without a ring get ``""``.
+    """
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    parsed = parse_smiles(smiles, verbose=verbose)
+    result: list[str | None] = [None] * len(parsed.valid)
+    for position, mol in zip(np.flatnonzero(parsed.valid), parsed.mols):
+        result[position] = MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=False)
+    return result
+
+
+def scaffold_split(smiles, fractions=(0.7, 0.1, 0.2), *, verbose: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices ``(train, val, test)`` such that all molecules of one scaffold share a part.
+
+    The molecules are grouped by :func:`murcko_scaffolds`; the groups go, largest first (ties:
+    the group whose first molecule comes first), into the training part until it would exceed
+    its share, then into validation, the rest into test – the deterministic scaffold split of
+    MoleculeNet/DeepChem. Test (and validation) thus hold rare scaffolds the model has never
+    seen, which is harder and closer to predicting new chemistry than a random split.
+    Molecules without a ring share the scaffold ``""``; unreadable entries are left out.
+    """
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) != 3 or min(fractions) < 0 or not math.isclose(sum(fractions), 1.0):
+        raise ValueError("fractions sind drei Anteile (Training, Validierung, Test) mit Summe 1.")
+    scaffolds = murcko_scaffolds(smiles, verbose=verbose)
+    groups: dict[str, list[int]] = {}
+    for position, scaffold in enumerate(scaffolds):
+        if scaffold is not None:
+            groups.setdefault(scaffold, []).append(position)
+    ordered = sorted(groups.values(), key=lambda members: (-len(members), members[0]))
+    n = sum(len(members) for members in ordered)
+    train_cut, val_cut = fractions[0] * n, (fractions[0] + fractions[1]) * n
+    parts: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for members in ordered:
+        if len(parts[0]) + len(members) <= train_cut:
+            parts[0].extend(members)
+        elif len(parts[0]) + len(parts[1]) + len(members) <= val_cut:
+            parts[1].extend(members)
+        else:
+            parts[2].extend(members)
+    return tuple(np.array(sorted(part), dtype=np.int64) for part in parts)
+
+
 def morgan_bit_info(mol, radius: int = 2, n_bits: int = 2048) -> dict[int, tuple]:
     """Bit → ``((atom index, radius), …)``: the atom environments that set each bit of ``mol``."""
     from rdkit.Chem import rdFingerprintGenerator
@@ -279,3 +331,22 @@ def draw_morgan_bits(smiles, bits, *, radius: int = 2, n_bits: int = 2048, title
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def masked_bce_with_logits(logits, targets):
+    """Mean binary cross-entropy over the *measured* entries of a label table (PyTorch).
+
+    ``targets`` has the shape of ``logits`` (e.g. molecules × assays) and holds ``NaN`` where
+    an assay was not measured. Those entries count neither in the value nor in the gradients:
+    the targets are filled before the loss is computed (``NaN · 0`` would still be ``NaN``).
+    Returns a scalar tensor (``NaN`` if nothing is measured).
+
+    Verwendet in Notebook 06 (Multitask-Netz auf allen zwölf Tox21-Tests).
+    """
+    import torch
+    from torch import nn
+
+    measured = ~torch.isnan(targets)
+    losses = nn.functional.binary_cross_entropy_with_logits(
+        logits, torch.where(measured, targets, torch.zeros_like(targets)), reduction="none")
+    return (losses * measured).sum() / measured.sum()

@@ -1,265 +1,231 @@
 """Self-checks of notebook 06 (Toxizität vorhersagen: Tox21 SR-MMP mit Morgan-Fingerprints).
 
 Each check builds its own small inputs and tests the behaviour the student's function must
-have (dtype and shape of the tensors, model output and Dropout, one correct optimisation
-step, ROC-AUC on random scores compared with scikit-learn). None of them prints a solution.
+have: the ROC-AUC against scikit-learn, the masked multitask loss (value and gradients) against
+:func:`utils.chem.masked_bce_with_logits`, the threshold by the balanced accuracy it reaches.
+None of them shows the value the student is asked to compute.
 
 Verwendet in Notebook 06.
 """
 
 from __future__ import annotations
 
-import copy
+import math
 
 import numpy as np
 
-from utils.checks import Problem, run_check
+from utils.checks import Problem, call, exercise, expect_callable, torch_modules
+
+# --- Aufgabe 6.1: ROC-AUC ------------------------------------------------------------------
+
+_SMALL_Y, _SMALL_S = [0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]
 
 
-def _torch():
-    import torch
-    from torch import nn
-
-    return torch, nn
-
-
-def _callable(fn, what: str):
-    if fn is None:
-        raise NotImplementedError
-    if not callable(fn):
-        raise Problem(f"{what} soll eine Funktion sein, nicht {type(fn).__name__}.")
-    return fn
-
-
-# --- Aufgabe 6.1: fingerprints → tensors ---------------------------------------------------
-
-def to_tensors(fn) -> bool:
-    """``fn(features, labels)`` → ``(x, y)``: both as float32 tensors, shapes kept."""
-
-    def check():
-        torch, _ = _torch()
-        _callable(fn, "to_tensors")
-        rng = np.random.default_rng(6)
-        features = rng.normal(size=(5, 16))  # float64, like standardised fingerprints
-        labels = np.array([1, 0, 0, 1, 1], dtype=np.int64)
-        result = fn(features, labels)
-        if result is None:
-            raise NotImplementedError
-        if not isinstance(result, tuple) or len(result) != 2:
-            raise Problem("to_tensors soll ein Paar (x, y) zurückgeben.")
-        x, y = result
-        if not (torch.is_tensor(x) and torch.is_tensor(y)):
-            raise Problem(f"x und y sollen PyTorch-Tensoren sein (erhalten: {type(x).__name__}, "
-                          f"{type(y).__name__}). Tipp: torch.as_tensor(…, dtype=…).")
-        if x.dtype != torch.float32:
-            raise Problem(f"x hat den Datentyp {x.dtype}; die Gewichte von nn.Linear sind "
-                          "torch.float32, die Eingabe muss es auch sein.")
-        if tuple(x.shape) != features.shape:
-            raise Problem(f"x hat die Form {tuple(x.shape)}, erwartet wird {features.shape} "
-                          "(ein Fingerprint pro Zeile).")
-        if not np.allclose(x.detach().cpu().numpy(), features, atol=1e-6):
-            raise Problem("x enthält andere Werte als features – nur den Datentyp ändern, "
-                          "nicht runden oder umrechnen.")
-        if y.dtype != torch.float32:
-            raise Problem(f"y hat den Datentyp {y.dtype}; BCEWithLogitsLoss erwartet float32-Ziele "
-                          "(0.0 oder 1.0).")
-        if tuple(y.shape) != (5,):
-            raise Problem(f"y hat die Form {tuple(y.shape)}, erwartet wird (5,) wie bei labels – "
-                          "passend zur Ausgabe model(x).squeeze(1).")
-        if not np.array_equal(y.detach().cpu().numpy(), labels.astype(np.float32)):
-            raise Problem("y enthält nicht dieselben Werte wie labels.")
-        # several assays per molecule, NaN = not measured
-        table = np.array([[1.0, np.nan, 0.0], [0.0, 1.0, np.nan]])
-        _, y2 = fn(features[:2], table)
-        if tuple(y2.shape) != (2, 3) or y2.dtype != torch.float32:
-            raise Problem("Für eine Label-Tabelle der Form (2, 3) soll y dieselbe Form behalten "
-                          f"(erhalten: {tuple(y2.shape)}, {y2.dtype}) – nicht umformen.")
-        if not np.array_equal(np.isnan(y2.detach().cpu().numpy()), np.isnan(table)):
-            raise Problem("Fehlende Labels (NaN) müssen NaN bleiben – sie markieren "
-                          "nicht gemessene Tests.")
-        return "x und y sind float32, Formen und Werte bleiben erhalten."
-
-    return run_check("Aufgabe 6.1 (Fingerprints als Tensoren)", check)
+def _roc_auc_cases() -> list[tuple[np.ndarray, np.ndarray, str]]:
+    """(labels, scores, what is special) – the first is small enough to count by hand."""
+    rng = np.random.default_rng(4)
+    cases = [
+        (np.array(_SMALL_Y), np.array(_SMALL_S), "klein"),
+        (np.array([1, 0, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.1, 0.2]), "klein"),
+        (np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.2, 0.9]), "Gleichstand"),
+    ]
+    for n in (30, 200):
+        y = rng.integers(0, 2, n)
+        y[:2] = [0, 1]
+        cases.append((y, rng.normal(size=n) + y * rng.uniform(0, 2), "zufällig"))
+    cases.append((cases[-1][0], np.round(cases[-1][1], 1), "Gleichstand"))
+    cases.append((np.array([0, 1, 1, 0, 1]), np.full(5, 0.3), "Gleichstand"))
+    return cases
 
 
-# --- Aufgabe 6.2: the model ----------------------------------------------------------------
-
-def model(make_model) -> bool:
-    """``make_model(n_inputs, n_outputs=1)``: MLP with Dropout, one logit per molecule and assay."""
-
-    def check():
-        torch, nn = _torch()
-        _callable(make_model, "make_model")
-        torch.manual_seed(0)
-        net = make_model(64)
-        if net is None:
-            raise NotImplementedError
-        if not isinstance(net, nn.Module):
-            raise Problem(f"make_model gibt {type(net).__name__} zurück, erwartet wird ein "
-                          "nn.Module (z. B. nn.Sequential).")
-        x = torch.rand(8, 64)
-        net.eval()
-        try:
-            with torch.no_grad():
-                out = net(x)
-        except RuntimeError as exc:
-            raise Problem("Das Modell lässt sich nicht auf 8 Fingerprints der Länge 64 anwenden "
-                          f"({str(exc).splitlines()[0]}). Nutzen Sie n_inputs für die erste "
-                          "Schicht.") from None
-        if tuple(out.shape) != (8, 1):
-            raise Problem(f"Für 8 Moleküle liefert das Modell die Form {tuple(out.shape)}, "
-                          "erwartet wird (8, 1): ein Logit pro Molekül.")
-        modules = list(net.modules())
-        if isinstance(modules[-1], nn.Sigmoid):
-            raise Problem("Die letzte Schicht ist eine Sigmoid. BCEWithLogitsLoss erwartet Logits "
-                          "und wendet die Sigmoid selbst (numerisch stabil) an – lassen Sie sie "
-                          "weg.")
-        if not any(isinstance(m, (nn.ReLU, nn.GELU, nn.LeakyReLU, nn.ELU, nn.SiLU, nn.Tanh))
-                   for m in modules):
-            raise Problem("Es fehlt eine Aktivierungsfunktion (z. B. nn.ReLU()) zwischen den "
-                          "linearen Schichten.")
-        if sum(isinstance(m, nn.Linear) for m in modules) < 2:
-            raise Problem("Das Modell braucht mindestens eine verborgene Schicht (zwei nn.Linear).")
-        if not any(isinstance(m, nn.Dropout) and m.p > 0 for m in modules):
-            raise Problem("Es fehlt nn.Dropout (mit p > 0) gegen Überanpassung.")
-        with torch.no_grad():
-            again = net(x)
-            net.train()
-            noisy = net(x)
-        if not torch.equal(out, again):
-            raise Problem("Im eval()-Modus liefert das Modell zweimal verschiedene Ergebnisse.")
-        if torch.allclose(out, noisy):
-            raise Problem("Im train()-Modus verändert Dropout die Ausgabe nicht – ist p > 0 und "
-                          "liegt Dropout hinter einer verborgenen Schicht?")
-        try:
-            with torch.no_grad():
-                other = tuple(make_model(100).eval()(torch.rand(3, 100)).shape)
-        except RuntimeError:
-            other = None
-        if other != (3, 1):
-            raise Problem("make_model(100) passt nicht zu Eingaben der Länge 100 – die "
-                          "Eingabegröße darf nicht fest eingetragen sein.")
-        try:
-            with torch.no_grad():
-                multi = tuple(make_model(64, n_outputs=12).eval()(x).shape)
-        except (TypeError, RuntimeError):
-            multi = None
-        if multi != (8, 12):
-            raise Problem("make_model(64, n_outputs=12) soll 12 Logits pro Molekül liefern "
-                          f"(Form (8, 12), erhalten: {multi}) – nutzen Sie n_outputs für die "
-                          "letzte Schicht.")
-        params = sum(p.numel() for p in net.parameters())
-        return f"{params:,} Parameter bei 64 Eingängen.".replace(",", " ")
-
-    return run_check("Aufgabe 6.2 (Modell)", check)
-
-
-# --- Aufgabe 6.3: one training step --------------------------------------------------------
-
-def train_step(fn) -> bool:
-    """``fn(model, x, y, loss_fn, optimizer)``: one optimisation step, returns the loss as float."""
-
-    def check():
-        torch, nn = _torch()
-        _callable(fn, "train_step")
-        torch.manual_seed(1)
-        net = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
-        x = torch.rand(10, 6)
-        y = (torch.rand(10) > 0.5).float()
-        loss_fn = nn.BCEWithLogitsLoss()
-        reference = copy.deepcopy(net)
-        initial = [p.detach().clone() for p in net.parameters()]
-        optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
-        for p in net.parameters():  # stale gradients from "the previous step"
-            p.grad = torch.full_like(p, 100.0)
-        net.eval()
-        state = torch.get_rng_state()
-        loss = fn(net, x, y, loss_fn, optimizer)
-        if loss is None:
-            raise NotImplementedError
-        if torch.is_tensor(loss):
-            raise Problem("train_step soll den Verlust als Python-Zahl zurückgeben "
-                          "(loss.item()), nicht als Tensor – sonst hält die Liste der Verluste "
-                          "den ganzen Rechengraphen fest.")
-        if not isinstance(loss, float):
-            raise Problem(f"train_step gibt {type(loss).__name__} zurück, erwartet wird float.")
-        if not net.training:
-            raise Problem("Das Modell ist nach train_step im eval()-Modus – rufen Sie "
-                          "model.train() auf, damit Dropout beim Training wirkt.")
-        # replay the correct step on the copy with the same random numbers (Dropout)
-        torch.set_rng_state(state)
-        reference.train()
-        ref_opt = torch.optim.SGD(reference.parameters(), lr=0.5)
-        ref_opt.zero_grad()
-        ref_loss = loss_fn(reference(x).squeeze(1), y)
-        ref_loss.backward()
-        ref_opt.step()
-        if abs(loss - ref_loss.item()) > 1e-5:
-            raise Problem(f"Der zurückgegebene Verlust ({loss:.4f}) ist nicht der Verlust vor dem "
-                          "Schritt. Berechnen Sie loss_fn(model(x).squeeze(1), y).")
-        deltas = [float((a - b).detach().abs().max()) for a, b in
-                  zip(net.parameters(), reference.parameters())]
-        if all(torch.equal(p, q) for p, q in zip(net.parameters(), initial)):
-            raise Problem("Die Gewichte haben sich nicht verändert – fehlt optimizer.step() "
-                          "nach loss.backward()?")
-        if max(deltas) > 1e-4:
-            if max(deltas) > 10:
-                raise Problem("Die Gewichte haben sich viel zu stark verändert – alte Gradienten "
-                              "wurden mitgenommen. Rufen Sie optimizer.zero_grad() vor "
-                              "loss.backward() auf.")
-            raise Problem("Die Gewichte nach dem Schritt stimmen nicht: Reihenfolge "
-                          "zero_grad() → Vorwärtsrechnung → Verlust → backward() → step().")
-        return "zero_grad → Vorwärts → Verlust → backward → step."
-
-    return run_check("Aufgabe 6.3 (Trainingsschritt)", check)
-
-
-# --- Aufgabe 6.4: ROC-AUC ------------------------------------------------------------------
-
-def roc_auc(fn) -> bool:
+@exercise("6.1", "ROC-AUC")
+def roc_auc(fn):
     """``fn(y_true, scores)``: ROC-AUC, the share of correctly ordered (active, inactive) pairs."""
+    from sklearn.metrics import roc_auc_score
 
-    def check():
-        from sklearn.metrics import roc_auc_score
-
-        _callable(fn, "roc_auc")
-        rng = np.random.default_rng(4)
-        cases = [
-            (np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])),        # 0.75
-            (np.array([1, 0, 1, 0, 0]), np.array([0.9, 0.8, 0.7, 0.1, 0.2])),
-            (np.array([0, 1, 0, 1]), np.array([0.5, 0.5, 0.2, 0.9])),        # tie
-        ]
-        for n in (30, 200):
-            y = rng.integers(0, 2, n)
-            y[:2] = [0, 1]
-            cases.append((y, rng.normal(size=n) + y * rng.uniform(0, 2)))
-        cases.append((cases[-1][0], np.round(cases[-1][1], 1)))                 # many ties
-        for k, (y, s) in enumerate(cases):
-            value = fn(y, s)
-            if value is None:
-                raise NotImplementedError
-            expected = roc_auc_score(y, s)
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                raise Problem(f"roc_auc gibt {type(value).__name__} zurück, erwartet wird eine "
-                              "Zahl.") from None
-            if abs(value - expected) > 1e-9:
-                if abs(value - (1 - expected)) < 1e-9:
-                    raise Problem("Ihr Ergebnis ist 1 − ROC-AUC: Gezählt werden Paare, in denen "
-                                  "das aktive Molekül den HÖHEREN Score hat.")
-                tie_case = k == 2 or k == len(cases) - 1
-                raise Problem(f"Für ein Testbeispiel ergibt Ihre Funktion {value:.4f}, richtig "
-                              f"wäre {expected:.4f}." + (" Gleich hohe Scores zählen als halbes "
-                                                        "richtig geordnetes Paar." if tie_case else
-                                                        ""))
-        # scores as a torch tensor must work, too
-        torch, _ = _torch()
-        y, s = cases[3]
+    expect_callable(fn, "roc_auc")
+    for y, s, kind in _roc_auc_cases():
+        value = call(fn, y, s, what="roc_auc")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise Problem(f"roc_auc gibt {type(value).__name__} zurück, erwartet wird eine "
+                          "Zahl.") from None
+        expected = roc_auc_score(y, s)
+        if abs(value - expected) <= 1e-9:
+            continue
+        if abs(value - (1 - expected)) <= 1e-9:
+            raise Problem("Ihr Ergebnis ist 1 − ROC-AUC: Gezählt werden die Paare, in denen "
+                          "das aktive Molekül den HÖHEREN Score hat.")
+        if kind == "Gleichstand":
+            raise Problem("Bei gleich hohen Scores stimmt Ihr Ergebnis nicht: Wie zählt ein "
+                          "Paar aus einem aktiven und einem inaktiven Molekül mit demselben "
+                          "Score? (Sind alle Scores gleich, muss 0,5 herauskommen.)")
+        if not 0 <= value <= 1:
+            raise Problem(f"Ihr Ergebnis {value:.4g} ist kein Anteil zwischen 0 und 1 – teilen "
+                          "Sie die Zahl der richtig geordneten Paare durch die Zahl aller Paare.")
+        if kind == "klein":
+            raise Problem(f"Für y = {_SMALL_Y} und scores = {_SMALL_S} liefert Ihre Funktion "
+                          f"{value:.4f}. Zählen Sie die Paare (aktiv, inaktiv) dort von Hand "
+                          "nach: Es gibt 2 · 2 = 4 Paare.")
+        raise Problem("Bei kleinen Beispielen stimmt Ihr Ergebnis, bei vielen Molekülen nicht: "
+                      "Vergleichen Sie wirklich jedes aktive mit jedem inaktiven Molekül, also "
+                      "alle n₊ · n₋ Paare?")
+    torch, _ = torch_modules()
+    y, s, _ = _roc_auc_cases()[3]
+    try:
         value = float(fn(torch.as_tensor(y), torch.as_tensor(s)))
-        if abs(value - roc_auc_score(y, s)) > 1e-6:
-            raise Problem("Mit Tensoren als Eingabe weicht das Ergebnis ab – wandeln Sie zu Beginn "
-                          "mit np.asarray um.")
-        return "stimmt mit sklearn.metrics.roc_auc_score überein, auch bei Gleichständen."
+    except (TypeError, RuntimeError, IndexError) as exc:
+        raise Problem("Mit PyTorch-Tensoren als Eingabe bricht Ihre Funktion ab "
+                      f"({type(exc).__name__}) – wandeln Sie die Eingaben zu Beginn in "
+                      "NumPy-Arrays um.") from None
+    if abs(value - roc_auc_score(y, s)) > 1e-6:
+        raise Problem("Mit PyTorch-Tensoren als Eingabe weicht das Ergebnis ab – wandeln Sie "
+                      "die Eingaben zu Beginn in NumPy-Arrays um.")
+    return "stimmt mit sklearn.metrics.roc_auc_score überein, auch bei Gleichständen."
 
-    return run_check("Aufgabe 6.4 (ROC-AUC)", check)
+
+# --- Aufgabe 6.2: loss with missing labels -------------------------------------------------
+
+def _masked_inputs():
+    torch, _ = torch_modules()
+    generator = torch.Generator().manual_seed(6)
+    logits = torch.randn(8, 5, generator=generator) * 2
+    targets = (torch.rand(8, 5, generator=generator) > 0.7).float()
+    missing = torch.rand(8, 5, generator=generator) < 0.4
+    missing[0, :] = False  # every column measured at least once, and a few gaps for sure
+    missing[1:4, 0] = True
+    targets[missing] = float("nan")
+    return logits, targets
+
+
+@exercise("6.2", "Verlust mit fehlenden Labels")
+def masked_bce(fn):
+    """``fn(logits, targets)``: mean BCE over measured entries (``NaN`` = not measured)."""
+    from utils.chem import masked_bce_with_logits
+
+    torch, nn = torch_modules()
+    functional = nn.functional
+    expect_callable(fn, "masked_bce")
+    logits, targets = _masked_inputs()
+    leaf = logits.clone().requires_grad_(True)
+    given_targets = targets.clone()
+    loss = call(fn, leaf, given_targets, what="masked_bce")
+    if not torch.is_tensor(loss):
+        raise Problem(f"masked_bce gibt {type(loss).__name__} zurück, erwartet wird ein "
+                      "PyTorch-Tensor – nur durch ihn kann backward() Gradienten schicken "
+                      "(kein .item(), kein NumPy).")
+    if loss.numel() != 1:
+        raise Problem(f"masked_bce liefert einen Tensor der Form {tuple(loss.shape)}; erwartet "
+                      "wird eine einzige Zahl, der Mittelwert.")
+    if not torch.equal(torch.isnan(given_targets), torch.isnan(targets)):
+        raise Problem("masked_bce verändert die übergebenen targets – die Label-Tabelle wird in "
+                      "jeder Epoche wieder gebraucht. Arbeiten Sie mit einer Kopie.")
+    if not loss.requires_grad:
+        raise Problem("Der Verlust hängt nicht mehr von den Logits ab (kein Rechengraph) – "
+                      "rechnen Sie durchgehend mit PyTorch, ohne .detach(), .item() oder NumPy.")
+    value = float(loss.detach())
+    if math.isnan(value):
+        raise Problem("Das Ergebnis ist NaN: Die fehlenden Labels (NaN) gehen in die Rechnung "
+                      "ein, und jede Rechnung mit NaN ergibt NaN – auch 0 · NaN.")
+    measured = ~torch.isnan(targets)
+    filled = torch.nan_to_num(targets)
+    expected = float(masked_bce_with_logits(logits, targets))
+    per_entry = functional.binary_cross_entropy_with_logits(logits, filled, reduction="none")
+    wrong_answers = [
+        (float((per_entry * measured).sum() / targets.numel()),
+         "Sie teilen durch die Zahl aller Einträge; gemittelt wird nur über die gemessenen."),
+        (float(per_entry.mean()),
+         "Nicht gemessene Einträge zählen bei Ihnen als inaktiv (Label 0) mit – sie sollen "
+         "gar nicht zählen."),
+        (float(per_entry.sum() / measured.sum()),
+         "Nicht gemessene Einträge zählen bei Ihnen als inaktiv (Label 0) mit – sie sollen "
+         "gar nicht zählen."),
+        (float(masked_bce_with_logits(torch.sigmoid(logits), targets)),
+         "Sie wenden die Sigmoid zweimal an: Die Kreuzentropie aus Logits tut das schon selbst."),
+    ]
+    if abs(value - expected) > 1e-5 * max(1.0, abs(expected)):
+        for wrong, hint in wrong_answers:
+            if abs(value - wrong) <= 1e-5 * max(1.0, abs(wrong)):
+                raise Problem(hint)
+        raise Problem("Der Wert ist nicht die mittlere binäre Kreuzentropie über die gemessenen "
+                      "Einträge. Prüfen Sie: Kreuzentropie aus Logits, pro Eintrag, nur "
+                      "gemessene Einträge, durch deren Zahl geteilt.")
+    loss.backward()
+    if leaf.grad is None:
+        raise Problem("Nach backward() haben die Logits keinen Gradienten – ist der Verlust "
+                      "mit ihnen verbunden?")
+    grad = leaf.grad.detach()
+    if not torch.isfinite(grad).all():
+        raise Problem("Der Wert stimmt, aber die Gradienten enthalten NaN: Beim Rückwärtsrechnen "
+                      "gelangen die NaN-Labels in die Ableitung (0 · NaN = NaN). Ersetzen Sie die "
+                      "fehlenden Labels, bevor Sie die Kreuzentropie berechnen.")
+    if grad[~measured].abs().max() > 0:
+        raise Problem("Nicht gemessene Einträge bekommen Gradienten – sie dürfen das Training "
+                      "nicht beeinflussen.")
+    reference = logits.clone().requires_grad_(True)
+    masked_bce_with_logits(reference, targets).backward()
+    if not torch.allclose(grad, reference.grad, rtol=1e-4, atol=1e-7):
+        raise Problem("Der Wert stimmt, die Gradienten aber nicht – hängt der Verlust auf "
+                      "ungewöhnliche Weise von den Logits ab?")
+    return "Mittel über die gemessenen Einträge; Lücken bekommen keinen Gradienten."
+
+
+# --- Aufgabe 6.3: threshold chosen on validation data ---------------------------------------
+
+def _threshold_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    rng = np.random.default_rng(63)
+    cases = [(np.array([0, 0, 0, 1, 0, 1, 1, 0]),
+              np.array([0.1, 0.2, 0.2, 0.2, 0.3, 0.35, 0.9, 0.05]))]
+    for n, share in ((300, 0.16), (120, 0.5)):
+        y = (rng.random(n) < share).astype(int)
+        logit = rng.normal(size=n) + 1.6 * y - 1.8
+        cases.append((y, np.round(1 / (1 + np.exp(-logit)), 3)))
+    y = (rng.random(80) < 0.2).astype(int)
+    cases.append((y, rng.normal(size=80) * 3 + 2 * y))  # scores need not lie in [0, 1]
+    return cases
+
+
+def _balanced(y: np.ndarray, predicted: np.ndarray) -> float:
+    positive, negative = y == 1, y == 0
+    return 0.5 * (np.mean(predicted[positive]) + np.mean(~predicted[negative]))
+
+
+@exercise("6.3", "Schwelle auf den Validierungsdaten")
+def choose_threshold(fn):
+    """``fn(y_true, scores)``: a threshold t maximising the balanced accuracy of ``scores >= t``."""
+    expect_callable(fn, "choose_threshold")
+    for y, s in _threshold_cases():
+        result = call(fn, y.copy(), s.copy(), what="choose_threshold")
+        try:
+            t = float(result)
+        except (TypeError, ValueError):
+            raise Problem(f"choose_threshold gibt {type(result).__name__} zurück, erwartet wird "
+                          "eine Zahl: die Schwelle.") from None
+        values = np.unique(s)
+        best = max(_balanced(y, s >= c) for c in values)
+        reached = _balanced(y, s >= t)
+        if reached >= best - 1e-12:
+            continue
+        if t == 0.5:
+            raise Problem("Ihre Funktion gibt 0,5 zurück – die Schwelle soll aus den Daten "
+                          "gewählt werden, nicht fest sein.")
+        if t.is_integer() and not s.min() <= t <= s.max():
+            raise Problem("Ihre Schwelle liegt außerhalb aller Scores und sieht aus wie eine "
+                          "Position – geben Sie die Schwelle selbst zurück, nicht ihren Index.")
+        if _balanced(y, s > t) >= best - 1e-12:
+            raise Problem("Fast: Ihre Schwelle wäre richtig für die Regel „Score > t“. Verlangt "
+                          "ist „Score ≥ t“ – ein Molekül mit Score genau t zählt als aktiv.")
+        accuracy = np.mean((s >= t) == (y == 1))
+        if accuracy >= max(np.mean((s >= c) == (y == 1)) for c in values) - 1e-12:
+            raise Problem("Ihre Schwelle macht die Genauigkeit so groß wie möglich, nicht die "
+                          "balancierte Genauigkeit. Bei seltenen Aktiven gewinnt die Genauigkeit, "
+                          "wenn fast alles „inaktiv“ heißt.")
+        if best - reached < 0.03:
+            raise Problem("Knapp daneben: Eine andere Schwelle erreicht eine etwas höhere "
+                          "balancierte Genauigkeit. Prüfen Sie alle Scores, die vorkommen, als "
+                          "Kandidaten statt eines festen Rasters.")
+        raise Problem("Bei Ihrer Schwelle ist die balancierte Genauigkeit deutlich kleiner als "
+                      "möglich. Berechnen Sie für jeden Kandidaten Sensitivität und Spezifität "
+                      "und nehmen Sie den Kandidaten mit dem größten Mittelwert der beiden.")
+    return "bei Ihrer Schwelle ist die balancierte Genauigkeit so groß wie möglich."
