@@ -19,6 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 from make_exercises import PLACEHOLDER_MARK  # noqa: E402  (same folder)
 
 
+def kernel_config():
+    """Kernels talk to us over IPC sockets (files readable only by this user), not local TCP.
+
+    ipykernel warns "Kernel is running over TCP without encryption" at every TCP start;
+    ``make lab`` passes the same setting (``--KernelManager.transport=ipc``).
+    """
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc"}})
+
+
 def first_placeholder(nb) -> int | None:
     """Index of the first code cell that still holds an exercise placeholder."""
     for index, cell in enumerate(nb.cells):
@@ -49,7 +60,7 @@ def execute(path: Path, *, env: dict | None = None, timeout: int = 3600,
     start = time.perf_counter()
     try:
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
+                                config=kernel_config(), resources={"metadata": {"path": str(path.parent)}})
         try:
             client.execute()
         except Exception as exc:  # noqa: BLE001 - re-raised unless it is the expected stop

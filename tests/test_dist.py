@@ -140,7 +140,7 @@ def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
     exercise = nbformat.reads(files["notebooks/01_probe.ipynb"].decode(), as_version=4)
     assert "raise NotImplementedError(" in exercise.cells[5].source
     assert "*IHRE ANTWORT HIER*" in exercise.cells[6].source
-    assert "/v0.1.0/img/neuron.png)" in exercise.cells[4].source
+    assert '"img/neuron.png")' in exercise.cells[4].source  # embedded figure
     assert_no_solutions(bundle, synthetic / "solutions")
     solution = (solutions / "solutions" / "01_probe.ipynb").read_text("utf-8")
     assert SECRET_CODE.strip() in solution and SECRET_ANSWER in solution

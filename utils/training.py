@@ -103,6 +103,87 @@ def predict(model, loader, device) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.cat(outputs), torch.cat(targets)
 
 
+class EpochProgress:
+    """Progress of a training run, one line per ``fit`` call, shown while it runs.
+
+    In a notebook (JupyterLab, Colab) the line is one display that is updated in place after
+    every epoch, as ``text/plain`` and simple ``text/html`` (no widget): the stored notebook
+    keeps the final state (``Training: 15/15 Epochen …``), which JupyterLab, nbconvert and
+    GitHub show without a running kernel. Elsewhere (terminal, scripts) it is a tqdm bar.
+    """
+
+    WIDTH = 20  # characters of the text bar
+
+    def __init__(self, epochs: int, *, desc: str = "Training", enabled: bool = True):
+        self.epochs, self.desc, self.enabled = epochs, desc, enabled
+        self.done, self.shown, self.start = 0, {}, time.perf_counter()
+        self._handle = self._bar = None
+        if not enabled:
+            return
+        if _in_notebook():
+            from IPython.display import display
+
+            self._handle = display(self.mimebundle(), raw=True, display_id=True)
+        else:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=epochs, desc=desc, unit="Epoche")
+
+    def status(self) -> str:
+        """``15/15 Epochen [32 s] loss=0.2812 …``: epochs done, time so far, last figures."""
+        seconds = time.perf_counter() - self.start
+        shown = "".join(f" {key}={value}" for key, value in self.shown.items())
+        return f"{self.done}/{self.epochs} Epochen [{_duration(seconds)}]{shown}"
+
+    def text(self) -> str:
+        """The line as plain text, e.g. ``Training: ████… 15/15 Epochen [32 s] loss=0.2812``."""
+        filled = round(self.WIDTH * self.done / self.epochs) if self.epochs else self.WIDTH
+        bar = "█" * filled + "·" * (self.WIDTH - filled)
+        return f"{self.desc}: {bar} {self.status()}"
+
+    def mimebundle(self) -> dict[str, str]:
+        """``text/plain`` and ``text/html`` of the line (what a notebook stores)."""
+        import html
+
+        line = html.escape(self.status())
+        html_text = (f'<div class="nnkurs-progress">{html.escape(self.desc)}: '
+                     f'<progress value="{self.done}" max="{self.epochs}" '
+                     f'style="width: 12em; vertical-align: middle"></progress> '
+                     f'<code>{line}</code></div>')
+        return {"text/plain": self.text(), "text/html": html_text}
+
+    def update(self, **shown: str) -> None:
+        """One more epoch done; ``shown`` are the figures to display (``loss="0.2812"``)."""
+        self.done += 1
+        self.shown = shown
+        if self._handle is not None:
+            self._handle.update(self.mimebundle(), raw=True)
+        elif self._bar is not None:
+            self._bar.set_postfix(shown, refresh=False)
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _in_notebook() -> bool:
+    """True in a Jupyter kernel (JupyterLab, Colab, nbclient), False in a terminal or script."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d} min"
+
+
 def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, *, loss_fn,
         optimizer, epochs: int, device, scheduler=None, keep_best: bool = False,
         checkpoint: str | None = None, progress: bool = True) -> dict[str, list[float]]:
@@ -111,17 +192,15 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
     Keys: ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc`` (if ``test_loader``) and
     ``seconds`` (per epoch). With ``keep_best`` the weights of the epoch with the best test
     accuracy are restored at the end (and saved to ``checkpoint`` when a path is given).
-    ``scheduler`` is stepped once per batch.
+    ``scheduler`` is stepped once per batch. ``progress`` shows an :class:`EpochProgress` line.
     """
-    from tqdm.auto import tqdm
-
     model.to(device)
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "seconds": []}
     if test_loader is not None:
         history.update(test_loss=[], test_acc=[])
     best_acc, best_state = -1.0, None
-    bar = tqdm(range(1, epochs + 1), desc="Training", unit="Epoche", disable=not progress)
-    for _ in bar:
+    bar = EpochProgress(epochs, enabled=progress)
+    for _ in range(epochs):
         start = time.perf_counter()
         loss, acc = train_epoch(model, train_loader, loss_fn, optimizer, device, scheduler)
         history["train_loss"].append(loss)
@@ -137,7 +216,8 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
                 if checkpoint:
                     torch.save(best_state, checkpoint)
         history["seconds"].append(time.perf_counter() - start)
-        bar.set_postfix(shown)
+        bar.update(**shown)
+    bar.close()
     if keep_best and best_state is not None:
         model.load_state_dict(best_state)
     return history
