@@ -102,7 +102,8 @@ def first_exercise_cell(path: Path) -> int:
     """Index (among code cells) of the first cell with an exercise placeholder."""
     nb = json.loads(path.read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    return next(i for i, c in enumerate(code) if "raise NotImplementedError(" in "".join(c["source"]))
+    return next(i for i, c in enumerate(code)
+                if "raise NotImplementedError(" in "".join(c["source"]))
 
 
 def figures_in_page(page) -> list[dict]:

@@ -145,11 +145,14 @@ def setup_source(config: dict, name: str = "") -> str:
         if _pip.returncode != 0:
             raise RuntimeError(f"pip konnte {{' '.join(_missing)}} nicht installieren: "
                                f"{{_pip.stderr.strip()[-300:]}}\\nFühren Sie diese Zelle erneut "
-                               "aus; hilft das nicht, wenden Sie sich an Ihre Lehrkraft.")""" if pins else ""
+                               "aus; hilft das nicht, wenden Sie sich an Ihre Lehrkraft.")"""
+    if not pins:
+        install = ""
+    also = " und installiert, was Colab fehlt" if pins else ""
     return f'''\
 # Einrichtung (erzeugt aus course.toml von scripts/sync_notebooks.py, nicht von Hand ändern).
 # Lokal (JupyterLab, Binder) sucht diese Zelle nur den Kursordner mit `utils`.
-# Auf Google Colab lädt sie einmalig den Kurs in Version {ref}{" und installiert, was Colab fehlt" if pins else ""}.
+# Auf Google Colab lädt sie einmalig den Kurs in Version {ref}{also}.
 import sys
 from pathlib import Path
 

@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from utils.training import EpochProgress  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-#: "Training: ████ 15/15 Epochen …" (utils.training) or "Training: 100% ████ 15/15 [00:31…"
-#: (a tqdm widget frozen by `make sync`).
+#: "Training: ████ 15/15 Epochen …" (utils.training) or
+#: "Training: 100% ████ 15/15 [00:31…" (a tqdm widget frozen by `make sync`).
 PROGRESS = re.compile(r"^Training:.*?\s(\d+)/(\d+)[\s\]]", re.MULTILINE)
 
 FIT_CELL = """\

@@ -136,7 +136,7 @@ class EpochProgress:
         return f"{self.done}/{self.epochs} Epochen [{_duration(seconds)}]{shown}"
 
     def text(self) -> str:
-        """The line as plain text, e.g. ``Training: ████… 15/15 Epochen [32 s] loss=0.2812``."""
+        """The line as plain text: ``Training: ████… 15/15 Epochen [32 s] loss=0.2812``."""
         filled = round(self.WIDTH * self.done / self.epochs) if self.epochs else self.WIDTH
         bar = "█" * filled + "·" * (self.WIDTH - filled)
         return f"{self.desc}: {bar} {self.status()}"
