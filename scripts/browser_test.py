@@ -131,8 +131,22 @@ def check_notebook_01(page, problems: list[str], screenshots: Path | None) -> No
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
 
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+    # Run → Run All Cells, as a student does; the item is enabled once the notebook is active.
+    page.locator(".jp-Notebook .jp-Cell").first.click()
+    for attempt in range(3):
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        page.locator(".lm-Menu-item:not(.lm-mod-disabled)",
+                     has_text=re.compile(r"^Run All Cells")).first.click()
+        try:  # started: some prompt shows [*] or a number
+            page.wait_for_function(
+                """() => [...document.querySelectorAll('.jp-InputArea-prompt')]
+                        .some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))""", timeout=30_000)
+            break
+        except Exception:  # noqa: BLE001 - menu not ready yet: try again
+            page.keyboard.press("Escape")
+    else:
+        problems.append("»Run All Cells« startet keine Zelle")
+        return
     error = page.locator(".jp-OutputArea-output", has_text="NotImplementedError").first
     error.wait_for(timeout=150_000)
     text = error.inner_text()
@@ -172,9 +186,11 @@ def check_notebook_01(page, problems: list[str], screenshots: Path | None) -> No
 
 def screenshot_progress(page, base: str, screenshots: Path) -> None:
     page.goto(f"{base}/lab/tree/solutions/{PROGRESS_NOTEBOOK}")
-    bar = page.locator(".jp-OutputArea-output", has_text=re.compile(r"Training:")).first
+    bar = page.locator(".jp-OutputArea-output",
+                       has_text=re.compile(r"Training:.*\d+/\d+ (Epochen|\[)")).first
     bar.wait_for(timeout=60_000)
     bar.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 150)  # the cell's code above the bar in view as well
     page.screenshot(path=str(screenshots / "05_fortschritt.png"))
 
 
