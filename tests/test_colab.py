@@ -102,7 +102,7 @@ def test_exercise_notebook_runs_alone_on_simulated_colab(path, colab, tmp_path, 
     monkeypatch.setenv("NNKURS_FAST", "1")
     monkeypatch.setenv("NNKURS_NOTEBOOK", path.stem)
     monkeypatch.delenv("MPLBACKEND", raising=False)
-    monkeypatch.delenv("NNKURS_STRICT_CHECKS", raising=False)  # a student's Colab has no strict mode
+    monkeypatch.delenv("NNKURS_STRICT_CHECKS", raising=False)  # not on a student's Colab
     nb = nbformat.read(folder / path.name, as_version=4)
     NotebookClient(nb, kernel_name="python3", timeout=600, startup_timeout=300,
                    allow_errors=True, config=kernel_config(),
