@@ -10,7 +10,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help install venv kernel lab test test-unit test-notebooks test-exercises test-full \
         exercises check-exercises bench clean figures sync check-sync dist check-bundle \
-        auswerten
+        auswerten test-browser test-colab check-release
 
 help:
 	@echo "make lab              JupyterLab mit dem Kurs öffnen (richtet .venv ein)"
@@ -23,6 +23,9 @@ help:
 	@echo "make dist             Pakete für Lehrkräfte: dist/nn-kurs-{aufgaben,loesungen}-*.zip"
 	@echo "make check-bundle     Aufgaben-Notebooks prüfen (RUN=1: bis zur ersten Aufgabe ausführen)"
 	@echo "make auswerten ABGABEN=ordner [J=4]  Abgaben einer Klasse ausführen, Tabelle in auswertung/"
+	@echo "make test-browser     JupyterLab in Chromium: Notebook 01 wie eine Studentin öffnen und ausführen"
+	@echo "make test-colab       jedes Aufgaben-Notebook in einer nachgebildeten Colab-Laufzeit"
+	@echo "make check-release    vor einer Veröffentlichung: gibt es das Tag aus course.toml auf GitHub?"
 	@echo "make test-full        Lösungs-Notebooks im vollen Modus (langsam, Ziele geprüft)"
 	@echo "make bench            volle Läufe messen und als Tabelle ausgeben"
 	@echo "make clean            Ausgaben, Caches und .venv entfernen"
@@ -30,15 +33,25 @@ help:
 venv install:
 	@bash scripts/venv.sh
 
+# The kernel is the venv's own "python3" (installed by ipykernel into .venv/share/jupyter): the
+# JupyterLab of .venv starts it with its own Python. Nothing is registered user-wide, so a second
+# clone or a teacher bundle always uses its own .venv. JUPYTER_PATH puts the venv's kernels first.
+export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
+# Kernels talk to JupyterLab over IPC sockets (files only this user can open), not local TCP:
+# no "Kernel is running over TCP without encryption" warning at every kernel start.
+KERNEL_FLAGS := --KernelManager.transport=ipc
+
 kernel: venv
-	@$(PY) -m ipykernel install --user --name nn-kurs --display-name "Python (nn-kurs)" >/dev/null
-	@echo "==> Jupyter-Kernel »nn-kurs« registriert."
+	@$(PY) scripts/kernel_check.py
 
 # Jupyter refuses to run as root unless told so (containers, some cloud machines).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Extra arguments for `jupyter lab` (the browser test: --no-browser --port=…).
+LAB_ARGS ?=
 
 lab: kernel
-	$(VENV)/bin/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks
+	$(VENV)/bin/jupyter lab $(ROOT_FLAG) $(KERNEL_FLAGS) --ServerApp.root_dir=$(CURDIR) \
+		--LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 exercises: venv sync
 	@$(PY) scripts/make_exercises.py
@@ -69,6 +82,20 @@ check-sync: venv
 
 dist: venv check-sync check-exercises
 	@$(PY) scripts/make_dist.py
+
+# JupyterLab (started by `make lab`) in a headless Chromium, as a student sees it (< 2 min).
+# Needs Debian's chromium and playwright in build/browser-venv; scripts/browser_env.sh sets them
+# up where it can (apt as root) and otherwise says why the test is skipped.
+test-browser: venv
+	@bash scripts/browser_env.sh
+
+# Each exercise notebook alone in an empty folder of a simulated Colab runtime (fast mode).
+test-colab: venv
+	NNKURS_COLAB_TEST=1 $(PY) -m pytest tests/test_colab.py -p no:cacheprovider -o addopts="" -q
+
+# Before a release (needs the internet, not part of `make test`).
+check-release: venv
+	@$(PY) scripts/check_release.py
 
 check-bundle: venv
 	@$(PY) scripts/check_bundle.py $(if $(RUN),--run)

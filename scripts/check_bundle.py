@@ -31,8 +31,9 @@ import course_format as fmt  # shipped in the bundle, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACHMENT = re.compile(r"attachment:([A-Za-z0-9_.-]+)")
-FIGURE_URL = re.compile(r"https://raw\.githubusercontent\.com/[^/\s]+/[^/\s]+/[^/\s]+/img/"
-                        r"([A-Za-z0-9_.-]+)")
+#: A figure as ``make sync`` embeds it: ``data:…;base64,…`` with the title ``"img/NAME"``.
+FIGURE_URL = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]*[\"']?\s+(?:title=)?[\"']img/"
+                        r"([A-Za-z0-9_.-]+)[\"']")
 
 
 def _module_file(root: Path, module: str) -> Path | None:

@@ -2,9 +2,10 @@
 """Write the teacher bundles (``make dist``).
 
 - ``dist/nn-kurs-aufgaben-<version>.zip``: what students get — exercise notebooks, ``utils``,
-  ``img``, ``data/README.md``, requirements, environment, README (notebook table without the
-  solution column), Makefile and the scripts to set up and check it (``make check-bundle``;
-  the notebook format they share is ``course_format.py``).
+  ``img``, ``data/README.md``, requirements, environment, a README of its own
+  (:data:`BUNDLE_README`: only what is in the bundle and works there, notebook table without
+  the solution column), Makefile and the scripts to set up and check it (``make lab``,
+  ``make check-bundle``; the notebook format they share is ``course_format.py``).
 - ``dist/nn-kurs-loesungen-<version>.zip``: the solution notebooks with their outputs.
 
 Before writing, the exercise files are scanned for anything from the solutions: marker lines
@@ -33,6 +34,7 @@ EXERCISE_FILES = [
     "notebooks/*.ipynb", "utils/**/*.py", "img/*.png", "data/README.md", "requirements.txt",
     "environment.yml", "README.md", "Makefile", "scripts/venv.sh", "scripts/run_notebook.py",
     "scripts/make_exercises.py", "scripts/check_bundle.py", "scripts/course_format.py",
+    "scripts/kernel_check.py",
 ]
 SOLUTION_FILES = ["solutions/*.ipynb"]
 REQUIRED = {"notebooks/*.ipynb", "utils/**/*.py", "requirements.txt", "environment.yml",
@@ -169,14 +171,70 @@ def collect(root: Path, patterns: list[str], required: set[str] = frozenset()) -
     return files
 
 
+#: README of the exercise bundle (German, for students): only what the bundle holds and what
+#: works in it (no solutions/, no `make test` or `make exercises`, which need the solutions).
+BUNDLE_README = """\
+# nn-kurs – Neuronale Netze praktisch (Aufgaben, Version {version})
+
+Ein deutschsprachiger Kurs zum Selbermachen: Jedes Thema ist ein Jupyter-Notebook mit Theorie,
+Praxis und Aufgaben. Zu jeder Aufgabe gibt es direkt danach eine **Selbstkontrolle**, die Ihnen
+sagt, ob Ihre Lösung stimmt – ohne die Lösung zu verraten.
+
+{begin}
+{end}
+
+## Loslegen
+
+Sie brauchen Python 3.11, `make` und `git` (Linux, macOS oder WSL) sowie etwa 9 GB freien
+Speicherplatz für die Python-Umgebung. Im entpackten Ordner genügt:
+
+```bash
+make lab    # richtet .venv ein (beim ersten Mal einige Minuten) und öffnet JupyterLab
+```
+
+JupyterLab startet aus der Umgebung `.venv` und öffnet den Ordner `notebooks/`; die Notebooks
+laufen im Kernel „Python 3 (ipykernel)“ dieser Umgebung (es wird nichts benutzerweit
+registriert). Arbeiten Sie die Notebooks in ihrer Reihenfolge durch. Eine offene Aufgabe
+meldet beim Ausführen `NotImplementedError: Ersetzen Sie diese Zeile durch Ihre Lösung.` –
+ersetzen Sie die Zeilen unter `# IHR CODE HIER` durch Ihre Lösung.
+
+Ohne eigene Installation geht es auch mit Google Colab oder Binder (Links in der Tabelle oben).
+Colab bringt eigene Paketversionen mit (nicht die aus `requirements.txt`); die erste Code-Zelle
+lädt dort den Kurs und installiert nur, was fehlt.
+
+## Inhalt
+
+| Ordner | Inhalt |
+|---|---|
+| `notebooks/` | die Aufgaben-Notebooks – hier arbeiten Sie |
+| `utils/` | das Hilfspaket der Notebooks: Daten, Grafiken, Trainingsschleife, Selbstkontrollen |
+| `img/` | die Abbildungen (in den Notebooks auch eingebettet, sie erscheinen ohne Internet) |
+| `data/` | Zwischenspeicher für die Datensätze (siehe [data/README.md](data/README.md)) |
+
+Die Datensätze (MNIST, Fashion-MNIST, Tox21) lädt `utils` beim ersten Gebrauch von der
+offiziellen Quelle und prüft sie mit Prüfsummen. Mit `NNKURS_FAST=1` rechnen die Notebooks mit
+kleinen Teilmengen und wenigen Epochen.
+
+## Befehle
+
+| Befehl | Wirkung |
+|---|---|
+| `make lab` | Umgebung einrichten und JupyterLab öffnen |
+| `make install` | nur die Umgebung `.venv` einrichten |
+| `make check-bundle` | die Aufgaben-Notebooks prüfen; mit `RUN=1` zusätzlich bis zur ersten Aufgabe ausführen |
+| `make clean` | Zwischenstände und `.venv` entfernen |
+"""
+
+
 def exercise_files(root: Path) -> dict[str, bytes]:
-    """Contents of the exercise bundle; the README's table loses its solution column."""
+    """Contents of the exercise bundle, with :data:`BUNDLE_README` as its README."""
     files = collect(root, EXERCISE_FILES, REQUIRED)
     config = sync_notebooks.load_config(root)
     titles = {}
     for path in sorted((root / "solutions").glob("*.ipynb")):
         titles[path.name] = sync_notebooks.title_of(fmt.read_notebook(path), path.name)
-    readme = files["README.md"].decode("utf-8")
+    readme = BUNDLE_README.format(version=config["version"], begin=sync_notebooks.TABLE_BEGIN,
+                                  end=sync_notebooks.TABLE_END)
     table = sync_notebooks.notebook_table(config, titles, solutions=False)
     files["README.md"] = sync_notebooks.replace_table(readme, table).encode("utf-8")
     return files

@@ -23,6 +23,26 @@ import course_format as fmt  # same folder
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def kernel_config():
+    """Kernels talk to us over IPC sockets (files readable only by this user), not local TCP.
+
+    ipykernel warns "Kernel is running over TCP without encryption" at every TCP start;
+    ``make lab`` passes the same setting (``--KernelManager.transport=ipc``). The socket files
+    get an absolute, unique name in Jupyter's runtime folder (mode 0700): without it they would
+    be ``kernel-ipc-N`` relative to the working directory, which differs between us and a
+    kernel started in the notebook's folder.
+    """
+    import uuid
+
+    from jupyter_core.paths import jupyter_runtime_dir
+    from traitlets.config import Config
+
+    runtime = Path(jupyter_runtime_dir())
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ip = str(runtime / f"nbclient-{uuid.uuid4().hex[:12]}")
+    return Config({"KernelManager": {"transport": "ipc", "ip": ip}})
+
+
 def first_placeholder(nb) -> int | None:
     """Index of the first code cell that still holds an exercise placeholder."""
     for index, cell in enumerate(nb.cells):
@@ -61,7 +81,7 @@ def execute(path: Path, *, env: dict | None = None, timeout: int = 3600,
     if stop is not None:
         nb.cells = nb.cells[: stop + 1]
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", config=kernel_config(),
                             resources={"metadata": {"path": str(Path(path).parent)}})
     try:
         client.execute(env=kernel_env(env))

@@ -77,6 +77,8 @@ def synthetic(tmp_path_factory) -> Path:
                         ignore=shutil.ignore_patterns("__pycache__"))
     (course / "README.md").write_text(
         f"# Kurs\n\n{sync_notebooks.TABLE_BEGIN}\n{sync_notebooks.TABLE_END}\n", "utf-8")
+    (course / "data").mkdir()
+    (course / "data" / "README.md").write_text("# Datensätze\n", "utf-8")
     (course / "solutions").mkdir()
     nbformat.write(synthetic_solution(), course / "solutions" / "01_probe.ipynb")
     assert sync_notebooks.main(["--root", str(course)]) == 0
@@ -111,6 +113,15 @@ def assert_no_solutions(bundle: Path, solutions: Path) -> None:
     readme = files["README.md"].decode("utf-8")
     linked = re.findall(r"solutions/[\w.-]+\.ipynb", readme)
     assert not linked, f"README des Aufgabenpakets verlinkt Lösungen: {linked}"
+    # the bundle's README is true for the bundle: no solutions folder, no commands that need it,
+    # every folder and script it names is in the bundle
+    for absent in ("solutions/", "make test", "make exercises", "make dist"):
+        assert absent not in readme, f"README des Aufgabenpakets nennt {absent}"
+    for folder in re.findall(r"`(\w+)/`", readme):
+        assert any(name.startswith(f"{folder}/") for name in files), folder
+    makefile = files["Makefile"].decode("utf-8")
+    for target in re.findall(r"`make ([\w-]+)", readme):
+        assert re.search(rf"^(?:[\w-]+ )*{target}(?: [\w-]+)*:", makefile, re.MULTILINE), target
 
 
 def run_bundle_check(bundle: Path) -> subprocess.CompletedProcess:
@@ -140,7 +151,7 @@ def test_synthetic_bundle_has_exercises_but_no_solutions(synthetic, tmp_path):
     exercise = nbformat.reads(files["notebooks/01_probe.ipynb"].decode(), as_version=4)
     assert "raise NotImplementedError(" in exercise.cells[5].source
     assert "*IHRE ANTWORT HIER*" in exercise.cells[6].source
-    assert "/v0.1.0/img/neuron.png)" in exercise.cells[4].source
+    assert '"img/neuron.png")' in exercise.cells[4].source  # embedded figure
     assert_no_solutions(bundle, synthetic / "solutions")
     solution = (solutions / "solutions" / "01_probe.ipynb").read_text("utf-8")
     assert SECRET_CODE.strip() in solution and SECRET_ANSWER in solution

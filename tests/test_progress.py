@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import nbformat
@@ -45,3 +46,23 @@ def test_stored_notebook_output_is_the_final_state():
     assert data["text/plain"].endswith("– loss 0.0667")
     assert '<progress value="15" max="15">' in data["text/html"]
     assert not any("widget" in key for key in data)
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: "Training: 15/15 Epochen (32 s) – …" as utils.progress stores it.
+STORED_BAR = re.compile(r"^Training:.*?\s(\d+)/(\d+)[\s\]]", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")),
+                         ids=lambda p: p.stem)
+def test_committed_progress_bars_show_their_final_state(path):
+    """No stored widget (GitHub and JupyterLab without widget state show 0/N), every bar full."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            assert WIDGET_VIEW not in data, f"{path.name}, Zelle {index}: Widget gespeichert"
+            text = data.get("text/plain", "") or output.get("text", "")
+            text = text if isinstance(text, str) else "".join(text)
+            for done, total in STORED_BAR.findall(text):
+                assert done == total, f"{path.name}, Zelle {index}: Balken bei {done}/{total}"

@@ -16,7 +16,7 @@ import course_format as fmt
 ROOT = Path(__file__).resolve().parent.parent
 #: Import name → distribution name, where they differ.
 DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "IPython": "ipython",
-                 "jupyter_client": "jupyter-client"}
+                 "jupyter_client": "jupyter-client", "jupyter_core": "jupyter-core"}
 LOCAL = {"utils"} | {p.stem for p in (ROOT / "scripts").glob("*.py")}
 
 
@@ -45,9 +45,14 @@ def course_imports() -> dict[str, set[str]]:
     return found
 
 
+#: requirements.txt for .venv; the browser test's own small venv (scripts/browser_test.py).
+REQUIREMENTS = [ROOT / "requirements.txt", ROOT / "tests" / "browser-requirements.txt"]
+
+
 def pinned() -> set[str]:
     names = set()
-    for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines():
+    lines = [line for path in REQUIREMENTS for line in path.read_text(encoding="utf-8").splitlines()]
+    for line in lines:
         requirement = line.split("#", 1)[0].strip()
         if "==" in requirement:
             names.add(requirement.split("==")[0].strip().lower())

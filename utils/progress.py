@@ -18,12 +18,13 @@ import time
 
 
 def _in_notebook() -> bool:
+    """True in a Jupyter kernel (JupyterLab, Colab, nbclient), False in a terminal or script."""
     if "IPython" not in sys.modules:
         return False
     from IPython import get_ipython
 
     shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def _duration(seconds: float) -> str:

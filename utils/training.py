@@ -113,7 +113,7 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
     Keys: ``train_loss``, ``train_acc``, ``test_loss``, ``test_acc`` (if ``test_loader``) and
     ``seconds`` (per epoch). With ``keep_best`` the weights of the epoch with the best test
     accuracy are restored at the end (and saved to ``checkpoint`` when a path is given).
-    ``scheduler`` is stepped once per batch.
+    ``scheduler`` is stepped once per batch. ``progress`` shows a :class:`utils.progress.Progress` line.
     """
     model.to(device)
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "seconds": []}
