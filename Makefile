@@ -3,7 +3,11 @@
 
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
-DATA    ?= $(if $(NNKURS_DATA_DIR),$(NNKURS_DATA_DIR),)
+# Verified dataset copies beside the clone (CI and the course's development machines): the one
+# place that knows this folder. Every target (tests, browser and Colab tests, bench) finds the
+# data through NNKURS_DATA_DIR; elsewhere utils.data uses data/ and downloads what is missing.
+SHARED_DATA := $(wildcard $(abspath $(CURDIR)/../shared/data))
+export NNKURS_DATA_DIR ?= $(SHARED_DATA)
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYDEVD_DISABLE_FILE_VALIDATION := 1

@@ -2,7 +2,7 @@
 
 - Fast mode and strict self-checks for every kernel started by the tests (kernels inherit
   this process's environment).
-- ``NNKURS_DATA_DIR`` defaults to ``../shared/data`` when that folder exists beside the clone.
+- The datasets are found through ``NNKURS_DATA_DIR`` (``make`` sets it, see the Makefile).
 - The cells of one notebook stay on one pytest-xdist worker (``--dist loadgroup``).
 """
 
@@ -30,11 +30,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-#: Verified dataset copies beside the clone (CI machines and the course's dev machines): the one
-#: place that knows this folder; tests find the data through ``NNKURS_DATA_DIR`` only.
-SHARED_DATA = ROOT.parent / "shared" / "data"
-if SHARED_DATA.is_dir():
-    os.environ.setdefault("NNKURS_DATA_DIR", str(SHARED_DATA))
 
 
 @pytest.hookimpl(tryfirst=True)
