@@ -186,7 +186,7 @@ def test_activation_derivatives_wrong_relu(capsys):
 def test_activation_derivatives_empty(capsys):
     broken = type("ReLU", (ReLU,), {"derivative": empty})
     passed, out = verdict(capsys, checks.activation_derivatives(broken(), Sigmoid()))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 def test_activation_derivatives_strict_mode_raises(monkeypatch):
@@ -223,7 +223,7 @@ def test_dense_forward_broken(capsys, forward, message):
 def test_dense_forward_empty(capsys):
     broken = type("Dense", (Dense,), {"forward": empty})
     passed, out = verdict(capsys, checks.dense_forward(broken, ReLU()))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 2.3 dense backward (gradient check) ----------------------------------------------------
@@ -339,7 +339,7 @@ def test_dense_backward_square_layer_wrong_transpose(capsys):
 
 def test_dense_backward_empty(capsys):
     passed, out = verdict(capsys, checks.dense_backward(_backward_variant(empty), ReLU()))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 2.4 softmax + cross-entropy ------------------------------------------------------------
@@ -382,7 +382,7 @@ def test_softmax_cross_entropy_unstable_forward(capsys):
 
 def test_softmax_cross_entropy_empty(capsys):
     passed, out = verdict(capsys, checks.softmax_cross_entropy(_loss_variant(empty)))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 2.5 update step ------------------------------------------------------------------------
@@ -455,7 +455,7 @@ def test_dense_step_broken(capsys, step, message):
 def test_dense_step_empty(capsys):
     broken = type("Dense", (Dense,), {"step": empty})
     passed, out = verdict(capsys, checks.dense_step(broken, ReLU()))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 2.6 training loop ----------------------------------------------------------------------
@@ -528,7 +528,7 @@ def test_train_epoch_broken(capsys, loop, message):
 
 def test_train_epoch_empty(capsys):
     passed, out = verdict(capsys, checks.train_epoch(empty))
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- notebook 02 stays NumPy-only -----------------------------------------------------------

@@ -54,7 +54,7 @@ def test_model_same_object_every_call(capsys):
 
 def test_model_placeholder(capsys):
     passed, out = verdict(capsys, nb03.model_784_300_10, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 def test_model_strict_mode_raises(monkeypatch):
@@ -127,12 +127,12 @@ def test_train_step_wrong(capsys, fn, hint):
 
 def test_train_step_placeholder(capsys):
     passed, out = verdict(capsys, nb03.train_step, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 def test_train_step_returning_none_is_not_done(capsys):
     passed, out = verdict(capsys, nb03.train_step, lambda *args: None)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 1.3 --------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def test_evaluate_wrong(capsys, fn, hint):
 
 def test_evaluate_placeholder(capsys):
     passed, out = verdict(capsys, nb03.evaluate_model, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 2.1 --------------------------------------------------------------------------
@@ -257,7 +257,7 @@ def test_regularized_wrong(capsys, factory, hint):
 
 def test_regularized_placeholder(capsys):
     passed, out = verdict(capsys, nb03.regularized_model, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 2.2 --------------------------------------------------------------------------
@@ -281,4 +281,4 @@ def test_adam_wrong(capsys, factory, hint):
 
 def test_adam_placeholder(capsys):
     passed, out = verdict(capsys, nb03.adam_optimizer, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out

@@ -58,7 +58,7 @@ def test_logistic_regression_wrong(capsys, factory, hint):
 
 def test_logistic_regression_placeholder(capsys):
     passed, out = verdict(capsys, nb04.logistic_regression, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 1.2 --------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def test_compiled_wrong(capsys, fn, hint):
 
 def test_compiled_placeholder(capsys):
     passed, out = verdict(capsys, nb04.compiled, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 1.3 --------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def test_weight_images_wrong(capsys, fn, hint):
 
 def test_weight_images_placeholder(capsys):
     passed, out = verdict(capsys, nb04.weight_images, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 2 ----------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_mlp_wrong(capsys, factory, hint):
 
 def test_mlp_placeholder(capsys):
     passed, out = verdict(capsys, nb04.mlp, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Aufgabe 2.2 --------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_hidden_activations_wrong(capsys, fn, hint):
 
 def test_hidden_activations_placeholder(capsys):
     passed, out = verdict(capsys, nb04.hidden_activations, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- Extra: CNN ---------------------------------------------------------------------------
@@ -224,4 +224,4 @@ def test_cnn_wrong(capsys, factory, hint):
 
 def test_cnn_placeholder(capsys):
     passed, out = verdict(capsys, nb04.cnn, placeholder)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out

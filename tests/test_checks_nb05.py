@@ -52,11 +52,11 @@ def test_conv_output_size_not_done(capsys):
     def placeholder(size, kernel_size, stride=1, padding=0):
         raise NotImplementedError()
     ok, out = verdict(nb05.conv_output_size, placeholder, None, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
     ok, out = verdict(nb05.conv_output_size, lambda *a: None, None, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
     ok, out = verdict(nb05.conv_output_size, good_size, None, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
 
 
 # --- Aufgabe 5.2 ---------------------------------------------------------------------------
@@ -114,9 +114,9 @@ def test_train_step_not_done(capsys):
     def placeholder(model, inputs, targets, loss_fn, optimizer):
         raise NotImplementedError()
     ok, out = verdict(nb05.train_step, placeholder, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
     ok, out = verdict(nb05.train_step, lambda *args: None, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
 
 
 # --- Aufgabe 5.3 ---------------------------------------------------------------------------
@@ -168,9 +168,9 @@ def test_eval_accuracy_not_done(capsys):
     def placeholder(model, loader, device):
         raise NotImplementedError()
     ok, out = verdict(nb05.eval_accuracy, placeholder, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
     ok, out = verdict(nb05.eval_accuracy, lambda *args: None, capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
 
 
 # --- Aufgabe 5.4 ---------------------------------------------------------------------------
@@ -228,6 +228,6 @@ def test_residual_block_not_done(capsys):
     def placeholder(self, x):
         raise NotImplementedError()
     ok, out = verdict(nb05.residual_block, block_with(placeholder), capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out
     ok, out = verdict(nb05.residual_block, block_with(lambda self, x: None), capsys=capsys)
-    assert not ok and "Noch nicht bearbeitet" in out
+    assert not ok and "noch offen" in out

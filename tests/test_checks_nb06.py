@@ -67,7 +67,7 @@ def test_to_tensors_fails_helpfully(capsys, wrong, message):
 @pytest.mark.parametrize("empty", [not_implemented, returns_none, None])
 def test_to_tensors_not_done(capsys, empty):
     passed, out = verdict(capsys, nb06.to_tensors, empty)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 6.2 model ------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_model_fails_helpfully(capsys, wrong, message):
 @pytest.mark.parametrize("empty", [not_implemented, returns_none])
 def test_model_not_done(capsys, empty):
     passed, out = verdict(capsys, nb06.model, empty)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 6.3 train_step -------------------------------------------------------------------------
@@ -184,7 +184,7 @@ def test_train_step_fails_helpfully(capsys, wrong, message):
 @pytest.mark.parametrize("empty", [not_implemented, returns_none])
 def test_train_step_not_done(capsys, empty):
     passed, out = verdict(capsys, nb06.train_step, empty)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 # --- 6.4 roc_auc ----------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def test_roc_auc_fails_helpfully(capsys, wrong, message):
 @pytest.mark.parametrize("empty", [not_implemented, returns_none])
 def test_roc_auc_not_done(capsys, empty):
     passed, out = verdict(capsys, nb06.roc_auc, empty)
-    assert not passed and "Noch nicht bearbeitet" in out
+    assert not passed and "noch offen" in out
 
 
 def test_strict_mode_raises(monkeypatch, capsys):

@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from utils.progress import Progress
+
 
 class ImageDataset(Dataset):
     """Grey-value images (``uint8``, ``(n, h, w)``) as float tensors ``(1, h, w)``.
@@ -136,15 +138,13 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
     accuracy are restored at the end (and saved to ``checkpoint`` when a path is given).
     ``scheduler`` is stepped once per batch.
     """
-    from tqdm.auto import tqdm
-
     model.to(device)
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "seconds": []}
     if test_loader is not None:
         history.update(test_loss=[], test_acc=[])
     best_acc, best_state = -1.0, None
-    bar = tqdm(range(1, epochs + 1), desc="Training", unit="Epoche", disable=not progress)
-    for _ in bar:
+    bar = Progress(epochs, "Training", "Epochen", enabled=progress)
+    for _ in range(epochs):
         start = time.perf_counter()
         loss, acc = train_epoch(model, train_loader, loss_fn, optimizer, device, scheduler)
         history["train_loss"].append(loss)
@@ -160,7 +160,8 @@ def fit(model, train_loader: DataLoader, test_loader: DataLoader | None = None, 
                 if checkpoint:
                     torch.save(best_state, checkpoint)
         history["seconds"].append(time.perf_counter() - start)
-        bar.set_postfix(shown)
+        bar.update(1, **shown)
+    bar.close()
     if keep_best and best_state is not None:
         model.load_state_dict(best_state)
     return history
