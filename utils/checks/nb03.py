@@ -17,7 +17,6 @@ import numpy as np
 
 from utils.checks import (
     Problem,
-    Verdict,
     call,
     exercise,
     expect_callable,
@@ -33,8 +32,11 @@ PARAMS_WITH_BATCHNORM = PARAMS_784_300_10 + 2 * 300
 #: the same network without biases (``bias=False``)
 PARAMS_WITHOUT_BIAS = 784 * 300 + 300 * 10
 
+#: The checks, in the order of the notebook. Each is an :class:`utils.checks.Exercise`:
+#: calling it shows the verdict and returns a :class:`utils.checks.Verdict`; the decorated
+#: function itself returns the praise (``str``) or raises ``Problem``.
 __all__ = ["model_784_300_10", "train_step", "evaluate_model", "full_batch_step",
-           "regularized_model", "Verdict"]
+           "regularized_model"]
 
 
 # --- building blocks of this notebook's checks ---------------------------------------------------
