@@ -1,22 +1,31 @@
-"""Tests of utils.checks.nb03: every check passes a correct answer, explains a wrong one and
-reports an untouched placeholder as not yet done."""
+"""Tests of utils.checks.nb03: every check accepts a correct answer, gives each planted wrong
+answer the hint meant for it, and reports an untouched placeholder (or ``None``) as open."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn, optim
+from torch import nn
 
-from utils.checks import nb03
-
-
-def verdict(capsys, check, *args):
-    passed = check(*args)
-    return passed, capsys.readouterr().out
+from utils.checks import CheckFailed, nb03
 
 
 def placeholder(*args, **kwargs):
     raise NotImplementedError()
+
+
+def assert_right(verdict):
+    assert verdict.status == "richtig", verdict.message
+    assert verdict.exercise and verdict.notebook == "03"
+
+
+def assert_wrong(verdict, hint):
+    assert verdict.status == "falsch", verdict.message
+    assert hint in verdict.hint, verdict.hint
+
+
+def assert_open(verdict):
+    assert verdict.status == "offen", verdict.message
 
 
 # --- Aufgabe 1.1 --------------------------------------------------------------------------
@@ -25,9 +34,10 @@ def make_model():
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 10))
 
 
-def test_model_correct(capsys):
-    passed, out = verdict(capsys, nb03.model_784_300_10, make_model)
-    assert passed and "Richtig" in out and "238 510" in out
+def test_model_right():
+    verdict = nb03.model_784_300_10.evaluate(make_model)
+    assert_right(verdict)
+    assert verdict.exercise == "1.1" and "238 510" in verdict.hint
 
 
 @pytest.mark.parametrize("factory, hint", [
@@ -38,31 +48,46 @@ def test_model_correct(capsys):
      "Aktivierungsfunktion"),
     (lambda: nn.Sequential(nn.Linear(784, 300), nn.ReLU(), nn.Linear(300, 10)), "nn.Flatten"),
     (lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 200), nn.ReLU(), nn.Linear(200, 10)),
-     "238 510"),
+     "in_features"),
+    (lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 300, bias=False), nn.ReLU(),
+                           nn.Linear(300, 10, bias=False)), "Verzerrungen"),
     (lambda: "kein Modell", "nn.Module"),
+    (lambda size: make_model(), "Parameter der Funktion"),
 ])
-def test_model_wrong(capsys, factory, hint):
-    passed, out = verdict(capsys, nb03.model_784_300_10, factory)
-    assert not passed and "❌" in out and hint in out
+def test_model_wrong(factory, hint):
+    assert_wrong(nb03.model_784_300_10.evaluate(factory), hint)
 
 
-def test_model_same_object_every_call(capsys):
+def test_model_wrong_never_shows_the_expected_count():
+    wrong = lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 200), nn.ReLU(),  # noqa: E731
+                                  nn.Linear(200, 10))
+    verdict = nb03.model_784_300_10.evaluate(wrong)
+    assert "238 510" not in verdict.message and "238510" not in verdict.message
+
+
+def test_model_same_object_every_call():
     shared = make_model()
-    passed, out = verdict(capsys, nb03.model_784_300_10, lambda: shared)
-    assert not passed and "neues Modell" in out
+    assert_wrong(nb03.model_784_300_10.evaluate(lambda: shared), "neues Modell")
 
 
-def test_model_placeholder(capsys):
-    passed, out = verdict(capsys, nb03.model_784_300_10, placeholder)
-    assert not passed and "noch offen" in out
+@pytest.mark.parametrize("answer", [placeholder, lambda: None, None])
+def test_model_open(answer):
+    assert_open(nb03.model_784_300_10.evaluate(answer))
 
 
 def test_model_strict_mode_raises(monkeypatch):
-    from utils.checks import CheckFailed
-
     monkeypatch.setenv("NNKURS_STRICT_CHECKS", "1")
     with pytest.raises(CheckFailed):
         nb03.model_784_300_10(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)))
+
+
+def test_model_open_never_raises_in_strict_mode(monkeypatch, capsys):
+    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "1")
+    with pytest.raises(CheckFailed):
+        nb03.model_784_300_10(placeholder)  # strict: nothing but "richtig" passes
+    monkeypatch.setenv("NNKURS_STRICT_CHECKS", "0")
+    assert nb03.model_784_300_10(placeholder).status == "offen"
+    assert "noch offen" in capsys.readouterr().out
 
 
 # --- Aufgabe 1.2 --------------------------------------------------------------------------
@@ -109,30 +134,44 @@ def step_without_update(model, images, labels, loss_fn, optimizer):
     return loss.item()
 
 
-def test_train_step_correct(capsys):
-    passed, out = verdict(capsys, nb03.train_step, train_step)
-    assert passed and "Richtig" in out
+def step_with_own_loss(model, images, labels, loss_fn, optimizer):
+    return train_step(model, images, labels, nn.CrossEntropyLoss(), optimizer)
+
+
+def step_returning_loss_after(model, images, labels, loss_fn, optimizer):
+    train_step(model, images, labels, loss_fn, optimizer)
+    with torch.no_grad():
+        return loss_fn(model(images), labels).item()
+
+
+def step_twice(model, images, labels, loss_fn, optimizer):
+    loss = train_step(model, images, labels, loss_fn, optimizer)
+    train_step(model, images, labels, loss_fn, optimizer)
+    return loss
+
+
+def test_train_step_right():
+    assert_right(nb03.train_step.evaluate(train_step))
 
 
 @pytest.mark.parametrize("fn, hint", [
-    (step_without_zero_grad, "zero_grad"),
+    (step_without_zero_grad, "summieren sich"),
     (step_without_train_mode, "model.train()"),
-    (step_returning_tensor, "loss.item()"),
+    (step_returning_tensor, "Tensor"),
     (step_without_update, "optimizer.step()"),
+    (step_with_own_loss, "übergebenen Verlustfunktion"),
+    (step_returning_loss_after, "vor dem Schritt"),
+    (step_twice, "genau ein step"),
+    (lambda *args: str(train_step(*args)), "als Zahl"),
+    (lambda model, images: 0.0, "Parameter der Funktion"),
 ])
-def test_train_step_wrong(capsys, fn, hint):
-    passed, out = verdict(capsys, nb03.train_step, fn)
-    assert not passed and "❌" in out and hint in out
+def test_train_step_wrong(fn, hint):
+    assert_wrong(nb03.train_step.evaluate(fn), hint)
 
 
-def test_train_step_placeholder(capsys):
-    passed, out = verdict(capsys, nb03.train_step, placeholder)
-    assert not passed and "noch offen" in out
-
-
-def test_train_step_returning_none_is_not_done(capsys):
-    passed, out = verdict(capsys, nb03.train_step, lambda *args: None)
-    assert not passed and "noch offen" in out
+@pytest.mark.parametrize("answer", [placeholder, lambda *args: None, None])
+def test_train_step_open(answer):
+    assert_open(nb03.train_step.evaluate(answer))
 
 
 # --- Aufgabe 1.3 --------------------------------------------------------------------------
@@ -162,6 +201,16 @@ def evaluate_mean_of_batches(model, loader, loss_fn, device):
     return sum(losses) / len(losses), correct / seen
 
 
+def _body(model, loader, loss_fn, device):
+    total_loss, correct, seen = 0.0, 0, 0
+    for images, labels in loader:
+        outputs = model(images.to(device))
+        total_loss += loss_fn(outputs, labels).item() * len(labels)
+        correct += (outputs.argmax(dim=1) == labels).sum().item()
+        seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
 def evaluate_without_eval_mode(model, loader, loss_fn, device):
     model.train()
     with torch.no_grad():
@@ -178,19 +227,20 @@ def evaluate_counting(model, loader, loss_fn, device):
     return loss, acc * len(loader.dataset)
 
 
-def _body(model, loader, loss_fn, device):
+def evaluate_argmax_wrong_axis(model, loader, loss_fn, device):
+    model.eval()
     total_loss, correct, seen = 0.0, 0, 0
-    for images, labels in loader:
-        outputs = model(images.to(device))
-        total_loss += loss_fn(outputs, labels).item() * len(labels)
-        correct += (outputs.argmax(dim=1) == labels).sum().item()
-        seen += len(labels)
+    with torch.no_grad():
+        for images, labels in loader:
+            outputs = model(images)
+            total_loss += loss_fn(outputs, labels).item() * len(labels)
+            correct += (outputs.argmax() == labels).sum().item()  # no dim
+            seen += len(labels)
     return total_loss / seen, correct / seen
 
 
-def test_evaluate_correct(capsys):
-    passed, out = verdict(capsys, nb03.evaluate_model, evaluate_model)
-    assert passed and "Richtig" in out
+def test_evaluate_right():
+    assert_right(nb03.evaluate_model.evaluate(evaluate_model))
 
 
 @pytest.mark.parametrize("fn, hint", [
@@ -198,16 +248,127 @@ def test_evaluate_correct(capsys):
     (evaluate_without_eval_mode, "model.eval()"),
     (evaluate_with_gradients, "torch.no_grad()"),
     (evaluate_counting, "teilen Sie"),
+    (evaluate_argmax_wrong_axis, "größten Logit"),
     (lambda *args: 0.5, "Paar"),
 ])
-def test_evaluate_wrong(capsys, fn, hint):
-    passed, out = verdict(capsys, nb03.evaluate_model, fn)
-    assert not passed and "❌" in out and hint in out
+def test_evaluate_wrong(fn, hint):
+    assert_wrong(nb03.evaluate_model.evaluate(fn), hint)
 
 
-def test_evaluate_placeholder(capsys):
-    passed, out = verdict(capsys, nb03.evaluate_model, placeholder)
-    assert not passed and "noch offen" in out
+@pytest.mark.parametrize("answer", [placeholder, lambda *args: None, None])
+def test_evaluate_open(answer):
+    assert_open(nb03.evaluate_model.evaluate(answer))
+
+
+# --- Aufgabe 1.4 --------------------------------------------------------------------------
+
+def full_batch_step(model, loader, loss_fn, optimizer, device):
+    model.train()
+    optimizer.zero_grad()
+    n_total = len(loader.dataset)
+    total = 0.0
+    for images, labels in loader:
+        loss = loss_fn(model(images.to(device)), labels.to(device))
+        (loss * len(labels) / n_total).backward()
+        total += loss.item() * len(labels)
+    optimizer.step()
+    return total / n_total
+
+
+def _accumulate(model, loader, loss_fn, optimizer, *, weight, zero_each=False, step_each=False,
+                zero_first=True, train=True, mean_of_means=False):
+    """Variants of the accumulated step with one planted mistake each."""
+    if train:
+        model.train()
+    if zero_first:
+        optimizer.zero_grad()
+    n_total, n_batches = len(loader.dataset), len(loader)
+    total, means = 0.0, []
+    for images, labels in loader:
+        if zero_each:
+            optimizer.zero_grad()
+        loss = loss_fn(model(images), labels)
+        (loss * weight(len(labels), n_total, n_batches)).backward()
+        total += loss.item() * len(labels)
+        means.append(loss.item())
+        if step_each:
+            optimizer.step()
+    if not step_each:
+        optimizer.step()
+    return sum(means) / len(means) if mean_of_means else total / n_total
+
+
+def _right_weight(size, n_total, n_batches):
+    return size / n_total
+
+
+def step_per_batch(*args):
+    return _accumulate(*args[:4], weight=_right_weight, zero_each=True, step_each=True)
+
+
+def step_last_batch_only(*args):
+    return _accumulate(*args[:4], weight=_right_weight, zero_each=True)
+
+
+def step_unweighted(*args):
+    return _accumulate(*args[:4], weight=lambda size, n, k: 1.0)
+
+
+def step_equal_batches(*args):
+    return _accumulate(*args[:4], weight=lambda size, n, k: 1.0 / k)
+
+
+def step_no_zero_grad(*args):
+    return _accumulate(*args[:4], weight=_right_weight, zero_first=False)
+
+
+def step_no_train_mode(*args):
+    return _accumulate(*args[:4], weight=_right_weight, train=False)
+
+
+def step_returns_mean_of_means(*args):
+    return _accumulate(*args[:4], weight=_right_weight, mean_of_means=True)
+
+
+def step_all_at_once(model, loader, loss_fn, optimizer, device):
+    images = torch.cat([x for x, _ in loader])
+    labels = torch.cat([y for _, y in loader])
+    model.train()
+    optimizer.zero_grad()
+    loss = loss_fn(model(images), labels)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def step_returns_tensor(*args):
+    return torch.tensor(full_batch_step(*args))
+
+
+def test_full_batch_step_right():
+    verdict = nb03.full_batch_step.evaluate(full_batch_step)
+    assert_right(verdict)
+    assert verdict.exercise == "1.4"
+
+
+@pytest.mark.parametrize("fn, hint", [
+    (step_per_batch, "nach jedem Stapel"),
+    (step_last_batch_only, "Nur der letzte Stapel"),
+    (step_unweighted, "einfach addiert"),
+    (step_equal_batches, "gleich viel"),
+    (step_no_zero_grad, "vorigen Aufrufs"),
+    (step_no_train_mode, "model.train()"),
+    (step_returns_mean_of_means, "Stapel-Mittelwerte"),
+    (step_all_at_once, "Stapel von loader einzeln"),
+    (step_returns_tensor, "Tensor"),
+])
+def test_full_batch_step_wrong(fn, hint):
+    assert_wrong(nb03.full_batch_step.evaluate(fn), hint)
+
+
+@pytest.mark.parametrize("answer", [placeholder, lambda *args: None, None])
+def test_full_batch_step_open(answer):
+    assert_open(nb03.full_batch_step.evaluate(answer))
 
 
 # --- Aufgabe 2.1 --------------------------------------------------------------------------
@@ -220,9 +381,10 @@ def make_regularized_model(batchnorm=True, dropout=0.2):
     return nn.Sequential(*layers)
 
 
-def test_regularized_correct(capsys):
-    passed, out = verdict(capsys, nb03.regularized_model, make_regularized_model)
-    assert passed and "Richtig" in out and "239 110" in out
+def test_regularized_right():
+    verdict = nb03.regularized_model.evaluate(make_regularized_model)
+    assert_right(verdict)
+    assert "239 110" in verdict.hint
 
 
 def _without_flag(batchnorm=True, dropout=0.2):
@@ -245,40 +407,23 @@ def _dropout_after_logits(batchnorm=True, dropout=0.2):
     (_dropout_after_logits, "letzten linearen"),
     (lambda batchnorm=True, dropout=0.2: nn.Sequential(
         nn.Flatten(), nn.Linear(784, 300), nn.BatchNorm1d(10), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(300, 10)), "Parameter"),
+        nn.Linear(300, 10)), "γ und β"),
     (_without_flag, "batchnorm=False"),
     (_fixed_rate, "dropout=0.5"),
-    (lambda: make_regularized_model(), "Argumente"),
+    (lambda: make_regularized_model(), "Parameter der Funktion"),
 ])
-def test_regularized_wrong(capsys, factory, hint):
-    passed, out = verdict(capsys, nb03.regularized_model, factory)
-    assert not passed and "❌" in out and hint in out
+def test_regularized_wrong(factory, hint):
+    assert_wrong(nb03.regularized_model.evaluate(factory), hint)
 
 
-def test_regularized_placeholder(capsys):
-    passed, out = verdict(capsys, nb03.regularized_model, placeholder)
-    assert not passed and "noch offen" in out
+def test_regularized_wrong_never_shows_the_count_of_1_1():
+    verdict = nb03.regularized_model.evaluate(
+        lambda batchnorm=True, dropout=0.2: nn.Sequential(
+            nn.Flatten(), nn.Linear(784, 300), nn.BatchNorm1d(10), nn.ReLU(), nn.Dropout(0.2),
+            nn.Linear(300, 10)))
+    assert "238 510" not in verdict.message
 
 
-# --- Aufgabe 2.2 --------------------------------------------------------------------------
-
-def test_adam_correct(capsys):
-    passed, out = verdict(capsys, nb03.adam_optimizer,
-                          lambda model: optim.Adam(model.parameters(), lr=1e-3))
-    assert passed and "Richtig" in out
-
-
-@pytest.mark.parametrize("factory, hint", [
-    (lambda model: optim.SGD(model.parameters(), lr=0.1), "torch.optim.Adam"),
-    (lambda model: optim.Adam(model.parameters(), lr=0.1), "zu groß"),
-    (lambda model: optim.Adam(list(model.parameters())[:2], lr=1e-3), "Parameter"),
-    (lambda model: optim.Adam(nn.Linear(2, 2).parameters(), lr=1e-3), "Parameter"),
-])
-def test_adam_wrong(capsys, factory, hint):
-    passed, out = verdict(capsys, nb03.adam_optimizer, factory)
-    assert not passed and "❌" in out and hint in out
-
-
-def test_adam_placeholder(capsys):
-    passed, out = verdict(capsys, nb03.adam_optimizer, placeholder)
-    assert not passed and "noch offen" in out
+@pytest.mark.parametrize("answer", [placeholder, lambda **kwargs: None, None])
+def test_regularized_open(answer):
+    assert_open(nb03.regularized_model.evaluate(answer))

@@ -1,4 +1,5 @@
-"""A small, correct PyTorch training loop: ``fit``, ``train_epoch``, ``evaluate``, ``predict``.
+"""A small, correct PyTorch training loop: ``fit``, ``train_epoch``, ``evaluate``, ``predict``;
+and ``mlp``, the dense network of notebook 03 (so later cells run while an exercise is open).
 
 What it gets right that hand-written loops often get wrong:
 
@@ -49,6 +50,28 @@ class ImageDataset(Dataset):
         if self.transform is not None:
             image = self.transform(image)
         return image, self.labels[index]
+
+
+def mlp(n_in: int = 784, n_hidden: int = 300, n_out: int = 10, *, batchnorm: bool = False,
+        dropout: float = 0.0) -> torch.nn.Sequential:
+    """A fresh dense network ``n_in``-``n_hidden``-``n_out`` with ReLU that outputs logits.
+
+    Images are flattened first. Optional in the hidden layer: ``BatchNorm1d`` after the
+    linear layer and ``Dropout(dropout)`` after the ReLU (``dropout=0`` leaves it out);
+    nothing follows the last linear layer (``CrossEntropyLoss`` expects logits).
+
+    Verwendet in Notebook 03 (nach den Aufgaben 1.1 und 2.1, die dasselbe Netz selbst bauen).
+    """
+    from torch import nn
+
+    layers: list[nn.Module] = [nn.Flatten(), nn.Linear(n_in, n_hidden)]
+    if batchnorm:
+        layers.append(nn.BatchNorm1d(n_hidden))
+    layers.append(nn.ReLU())
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
+    layers.append(nn.Linear(n_hidden, n_out))
+    return nn.Sequential(*layers)
 
 
 def _correct(outputs: torch.Tensor, targets: torch.Tensor) -> int:
