@@ -81,7 +81,7 @@ def test_model_strict_mode_raises(monkeypatch):
         nb03.model_784_300_10(lambda: nn.Sequential(nn.Flatten(), nn.Linear(784, 10)))
 
 
-def test_model_open_never_raises_in_strict_mode(monkeypatch, capsys):
+def test_model_open_raises_only_in_strict_mode(monkeypatch, capsys):
     monkeypatch.setenv("NNKURS_STRICT_CHECKS", "1")
     with pytest.raises(CheckFailed):
         nb03.model_784_300_10(placeholder)  # strict: nothing but "richtig" passes

@@ -49,7 +49,7 @@ class Problem(Exception):
 
 
 class CheckFailed(AssertionError):
-    """Raised by a wrong answer in strict mode (``NNKURS_STRICT_CHECKS=1``)."""
+    """Raised in strict mode (``NNKURS_STRICT_CHECKS=1``) by every verdict but "richtig"."""
 
 
 class Verdict:
