@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from utils.checks import nb05
+from utils.models import ResidualBlock
 
 
 def expect(verdict, status, *words):
@@ -87,19 +88,8 @@ def test_conv_output_size_open():
 
 # --- Aufgabe 5.3 ---------------------------------------------------------------------------
 
-class BlockBase(nn.Module):
-    def __init__(self, in_channels, out_channels, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(out_channels)
-        self.relu = nn.ReLU()
-        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(out_channels)
-        self.shortcut = nn.Identity()
-        if stride != 1 or in_channels != out_channels:
-            self.shortcut = nn.Sequential(
-                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
-                nn.BatchNorm2d(out_channels))
+class BlockBase(ResidualBlock):
+    """The course's block (its layers); each test gives it another ``forward``."""
 
     def main(self, x):
         return self.bn2(self.conv2(self.relu(self.bn1(self.conv1(x)))))
