@@ -22,7 +22,6 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 import auswerten  # noqa: E402
 
 MIME = auswerten.MIME

@@ -25,14 +25,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
 
 import sync_notebooks as sync  # noqa: E402
 from run_notebook import kernel_config  # noqa: E402
