@@ -149,12 +149,15 @@ def check_notebook_01(page, problems: list[str], screenshots: Path | None) -> No
         return
     error = page.locator(".jp-OutputArea-output", has_text="NotImplementedError").first
     error.wait_for(timeout=150_000)
-    text = error.inner_text()
+    error.scroll_into_view_if_needed()
+    # textContent, not innerText: JupyterLab does not lay out cells outside the view, and their
+    # innerText is empty.
+    text = error.text_content() or ""
     if PLACEHOLDER not in text:
         problems.append(f"erste offene Aufgabe zeigt nicht »{PLACEHOLDER}«: {text[:300]}")
     failing = page.eval_on_selector_all(
         ".jp-Notebook .jp-CodeCell",
-        """cells => cells.map((c, i) => [i, c.querySelector('.jp-OutputArea')?.innerText || ''])
+        """cells => cells.map((c, i) => [i, c.querySelector('.jp-OutputArea')?.textContent || ''])
                    .filter(([i, text]) => text.includes('Traceback (most recent call last)'))
                    .map(([i]) => i)""")
     expected = first_exercise_cell(ROOT / "notebooks" / NOTEBOOK)
