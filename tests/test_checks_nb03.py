@@ -333,12 +333,7 @@ def step_returns_mean_of_means(*args):
 def step_all_at_once(model, loader, loss_fn, optimizer, device):
     images = torch.cat([x for x, _ in loader])
     labels = torch.cat([y for _, y in loader])
-    model.train()
-    optimizer.zero_grad()
-    loss = loss_fn(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+    return train_step(model, images, labels, loss_fn, optimizer)
 
 
 def step_returns_tensor(*args):
