@@ -32,6 +32,7 @@ help:
 	@echo "make check-release    vor einer Veröffentlichung: gibt es das Tag aus course.toml auf GitHub?"
 	@echo "make test-full        Lösungs-Notebooks im vollen Modus (langsam, Ziele geprüft)"
 	@echo "make bench            volle Läufe messen und als Tabelle ausgeben"
+	@echo "                      (SEEDS=\"0 1 2\": je Startwert ein Lauf; NB=\"05\": nur Notebook 05)"
 	@echo "make clean            Ausgaben, Caches und .venv entfernen"
 
 venv install:
@@ -72,8 +73,9 @@ test-unit: venv
 test-full: venv
 	NNKURS_RESULTS_DIR=$${NNKURS_RESULTS_DIR:-build/results-full} $(PY) scripts/bench.py --check
 
+# make bench [SEEDS="0 1 2"] [NB="02 05"] [SAVE=1]: full runs, one per seed (NNKURS_SEED).
 bench: venv
-	@$(PY) scripts/bench.py
+	@$(PY) scripts/bench.py $(if $(SEEDS),--seeds $(SEEDS)) $(if $(NB),--only $(NB)) $(if $(SAVE),--save)
 
 figures: venv
 	@$(PY) scripts/make_figures.py

@@ -64,11 +64,30 @@ def device(verbose: bool = True):
     return dev
 
 
-def seed_everything(seed: int = 42) -> int:
-    """Seed Python, NumPy and (if imported) PyTorch and Keras for reproducible runs.
+def seed_offset() -> int:
+    """The value of ``NNKURS_SEED`` (default 0): how far :func:`seed_everything` shifts each seed.
 
+    ``make bench SEEDS="0 1 2"`` runs every notebook once per value, to see whether a target
+    holds for other random starting weights, batch orders and data splits, not only for the
+    seeds written in the notebook. Students never need it: unset, every seed is the one the
+    notebook shows.
+    """
+    raw = os.environ.get("NNKURS_SEED", "").strip()
+    try:
+        return int(raw) if raw else 0
+    except ValueError:
+        raise ValueError(f"NNKURS_SEED muss eine ganze Zahl sein, nicht »{raw}«.") from None
+
+
+def seed_everything(seed: int = 42) -> int:
+    """Seed Python, NumPy and (if imported) PyTorch and Keras; return the seed used.
+
+    The seed used is ``seed + seed_offset()``, i.e. ``seed`` itself unless ``NNKURS_SEED`` is
+    set. Notebooks pass the returned value on wherever they need a seed of their own (data
+    splits, generators), so one variable changes every random choice of a run.
     (``PYTHONHASHSEED`` is not set: it only takes effect when an interpreter starts.)
     """
+    seed = int(seed) + seed_offset()
     random.seed(seed)
     try:
         import numpy as np
@@ -91,11 +110,14 @@ def seed_everything(seed: int = 42) -> int:
 def mode_summary() -> str:
     """One German line saying which mode runs (printed by the notebooks' setup)."""
     if is_fast():
-        return (
-            "Schnellmodus (NNKURS_FAST=1): kleine Teilmengen und wenige Epochen – "
-            "die Zahlen sind nicht aussagekräftig."
-        )
-    return "Vollständiger Modus: alle Daten, alle Epochen."
+        summary = ("Schnellmodus (NNKURS_FAST=1): kleine Teilmengen und wenige Epochen – "
+                   "die Zahlen sind nicht aussagekräftig.")
+    else:
+        summary = "Vollständiger Modus: alle Daten, alle Epochen."
+    if seed_offset():
+        summary += (f" Alle Startwerte sind um NNKURS_SEED={seed_offset()} verschoben; "
+                    "die Zahlen weichen daher von den gespeicherten Ausgaben ab.")
+    return summary
 
 
 
