@@ -113,7 +113,7 @@ def test_roc_auc_open(empty):
     assert nb06.roc_auc.evaluate(empty).status == "offen"
 
 
-# --- 6.2 masked_bce -------------------------------------------------------------------------
+# --- 6.3 masked_bce -------------------------------------------------------------------------
 
 F = nn.functional
 
@@ -202,7 +202,7 @@ def test_masked_bce_open(empty):
     assert nb06.masked_bce.evaluate(empty).status == "offen"
 
 
-# --- 6.3 choose_threshold -------------------------------------------------------------------
+# --- 6.4 choose_threshold -------------------------------------------------------------------
 
 def threshold_ok(y_true, scores):
     y, s = np.asarray(y_true), np.asarray(scores, dtype=float)
@@ -285,7 +285,7 @@ def test_choose_threshold_open(empty):
 def test_ids_and_notebook():
     assert [(c.notebook, c.exercise) for c in (nb06.roc_auc, nb06.masked_bce,
                                                 nb06.choose_threshold)] == [
-        ("06", "6.1"), ("06", "6.2"), ("06", "6.3")]
+        ("06", "6.1"), ("06", "6.3"), ("06", "6.4")]
 
 
 def test_strict_mode_raises(monkeypatch, capsys):

@@ -85,7 +85,7 @@ def roc_auc(fn):
     return "stimmt mit sklearn.metrics.roc_auc_score überein, auch bei Gleichständen."
 
 
-# --- Aufgabe 6.2: loss with missing labels -------------------------------------------------
+# --- Aufgabe 6.3: loss with missing labels -------------------------------------------------
 
 def _masked_inputs():
     torch, _ = torch_modules()
@@ -99,7 +99,7 @@ def _masked_inputs():
     return logits, targets
 
 
-@exercise("6.2", "Verlust mit fehlenden Labels")
+@exercise("6.3", "Verlust mit fehlenden Labels")
 def masked_bce(fn):
     """``fn(logits, targets)``: mean BCE over measured entries (``NaN`` = not measured)."""
     from utils.chem import masked_bce_with_logits
@@ -171,7 +171,7 @@ def masked_bce(fn):
     return "Mittel über die gemessenen Einträge; Lücken bekommen keinen Gradienten."
 
 
-# --- Aufgabe 6.3: threshold chosen on validation data ---------------------------------------
+# --- Aufgabe 6.4: threshold chosen on validation data ---------------------------------------
 
 def _threshold_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(63)
@@ -191,7 +191,7 @@ def _balanced(y: np.ndarray, predicted: np.ndarray) -> float:
     return 0.5 * (np.mean(predicted[positive]) + np.mean(~predicted[negative]))
 
 
-@exercise("6.3", "Schwelle auf den Validierungsdaten")
+@exercise("6.4", "Schwelle auf den Validierungsdaten")
 def choose_threshold(fn):
     """``fn(y_true, scores)``: a threshold t maximising the balanced accuracy of ``scores >= t``."""
     expect_callable(fn, "choose_threshold")
