@@ -105,18 +105,25 @@ def run_one(path: Path, seed: int, out: Path, *, fast: bool, save: bool) -> str 
     return error
 
 
-def collect(out: Path, stems: list[str] | None = None) -> list[dict]:
-    """One row per (notebook, figure) over all stored seeds, plus one row per notebook's run time."""
+def collect(out: Path, stems: list[str] | None = None,
+            seeds: list[int] | None = None) -> list[dict]:
+    """One row per (notebook, figure) over the stored seeds, plus one row per notebook's run time.
+
+    ``stems`` and ``seeds`` (optional) restrict the table to these notebooks and seeds.
+    """
     runs: dict[str, dict[int, dict]] = {}
     figures: dict[tuple[str, str], dict] = {}
     for folder in sorted(out.glob("seed-*"), key=lambda p: int(p.name.split("-", 1)[1])):
         seed = int(folder.name.split("-", 1)[1])
+        if seeds is not None and seed not in seeds:
+            continue
+        recorded = results.load(folder)
         for run_file in sorted(folder.glob("*.run.json")):
             stem = run_file.name[: -len(".run.json")]
             if stems and stem not in stems:
                 continue
             runs.setdefault(stem, {})[seed] = json.loads(run_file.read_text("utf-8"))
-            for e in results.load(folder).get(stem, []):
+            for e in recorded.get(stem, []):
                 row = figures.setdefault((stem, e["name"]), {
                     "notebook": stem, "name": e["name"], "unit": e["unit"],
                     "target": results._describe_target(e["at_least"], e["at_most"]),
@@ -125,13 +132,12 @@ def collect(out: Path, stems: list[str] | None = None) -> list[dict]:
                 row["met"][seed] = e["met"]
     rows = []
     for stem in sorted(runs):
-        seeds = runs[stem]
+        seeds_run = runs[stem]
         rows.append({"notebook": stem, "name": "Laufzeit des Notebooks", "unit": "s", "target": "",
-                     "values": {s: r["seconds"] for s, r in seeds.items()}, "met": {},
-                     "load": {s: (r["load_mean"], r["load_max"]) for s, r in seeds.items()},
-                     "errors": {s: r["error"] for s, r in seeds.items() if r["error"]},
-                     "device": sorted({r["device"] for r in seeds.values()}),
-                     "stamps": sorted(r["stamp"] for r in seeds.values())})
+                     "values": {s: r["seconds"] for s, r in seeds_run.items()}, "met": {},
+                     "load": {s: (r["load_mean"], r["load_max"]) for s, r in seeds_run.items()},
+                     "errors": {s: r["error"] for s, r in seeds_run.items() if r["error"]},
+                     "device": sorted({r["device"] for r in seeds_run.values()})})
         rows += [r for (nb, _), r in figures.items() if nb == stem]
     return rows
 
@@ -192,13 +198,9 @@ def main() -> int:
                 error = run_one(path, seed, out, fast=args.fast, save=args.save)
                 if error:
                     failures.append(f"{path.name} (Startwert {seed}): {error}")
-    rows = collect(out, [p.stem for p in notebooks] if (args.only or not args.report) else None)
-    if not args.report:  # only this run's seeds
-        for r in rows:
-            for key in ("values", "met", "load", "errors"):
-                if key in r:
-                    r[key] = {s: v for s, v in r[key].items() if s in args.seeds}
-        rows = [r for r in rows if r["values"]]
+    # after runs: only this run's notebooks and seeds; --report: everything stored (or --only)
+    rows = collect(out, [p.stem for p in notebooks] if (args.only or not args.report) else None,
+                   None if args.report else args.seeds)
     for r in rows:
         for s, ok in r["met"].items():
             if not ok:

@@ -1,14 +1,10 @@
 """scripts/bench.py: the seed table built from stored runs (no notebook is executed here)."""
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import bench
 
-import bench  # noqa: E402
-
-from utils import config  # noqa: E402
+from utils import config
 
 
 def store(out, seed, stem, seconds, entries, error=None):
@@ -47,6 +43,8 @@ def test_all_seeds_met_is_ok_and_a_failed_run_is_named(tmp_path):
     assert next(l for l in text.splitlines() if "Testgenauigkeit" in l).rstrip(" |").endswith("ok")
     assert "FEHLER bei Startwert 0" in text
     assert bench.table(bench.collect(tmp_path, ["02_y"])).count("\n") == 3  # header, rule, 2 rows
+    only_seed_1 = bench.collect(tmp_path, ["02_y"], seeds=[1])
+    assert [r["values"] for r in only_seed_1] == [{1: 11}, {1: 0.985}]
 
 
 def test_seed_offset_shifts_every_seed(monkeypatch):
